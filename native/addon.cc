@@ -1,0 +1,113 @@
+// Registers the binding's functions. Each load of the module gets one Addon; the state that
+// must exist once per environment lives in Environment (environment.h).
+#include "environment.h"
+#include "signal_watcher.h"
+#include "snapshot_writer.h"
+
+namespace heapwatch {
+
+class Addon : public Napi::Addon<Addon> {
+ public:
+  Addon(Napi::Env env, Napi::Object exports) : isolate_(v8::Isolate::GetCurrent()) {
+    env_ = Environment::Acquire(env);
+    DefineAddon(exports, {
+                             InstanceMethod("setSink", &Addon::SetSink),
+                             InstanceMethod("configureNaming", &Addon::ConfigureNaming),
+                             InstanceMethod("nextPath", &Addon::NextPath),
+                             InstanceMethod("writeSnapshot", &Addon::WriteSnapshot),
+                             InstanceMethod("watchSignal", &Addon::WatchSignal),
+                             InstanceMethod("unwatchSignal", &Addon::UnwatchSignal),
+                             InstanceMethod("gc", &Addon::Gc),
+                         });
+  }
+
+  ~Addon() {
+    // The environment may already be gone when this load's instance data is finalized.
+    if (Environment* env = Environment::Find(isolate_)) env->RemoveSink(napi_env_);
+  }
+
+ private:
+  // Type checks are cheap re-checks: src/ validates with full messages first.
+  static bool Expect(const Napi::CallbackInfo& info, size_t index, napi_valuetype type) {
+    if (info.Length() > index && info[index].Type() == type) return true;
+    Napi::TypeError::New(info.Env(), "heapwatch binding: bad argument " + std::to_string(index))
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+
+  // setSink(fn): fn(kind, payload) receives this environment's events.
+  Napi::Value SetSink(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_function)) return Napi::Value();
+    napi_env_ = info.Env();
+    env_->AddSink(info.Env(), info[0].As<Napi::Function>());
+    return info.Env().Undefined();
+  }
+
+  // configureNaming(dir, template, threadId)
+  Napi::Value ConfigureNaming(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_string) || !Expect(info, 1, napi_string) ||
+        !Expect(info, 2, napi_number)) {
+      return Napi::Value();
+    }
+    NamingOptions& naming = env_->snapshots()->naming;
+    naming.dir = info[0].As<Napi::String>().Utf8Value();
+    naming.name_template = info[1].As<Napi::String>().Utf8Value();
+    naming.thread_id = info[2].As<Napi::Number>().Int32Value();
+    return info.Env().Undefined();
+  }
+
+  // nextPath(trigger) -> the path heapwatch would give its next snapshot
+  Napi::Value NextPath(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_string)) return Napi::Value();
+    std::string trigger = info[0].As<Napi::String>().Utf8Value();
+    return Napi::String::New(info.Env(), env_->snapshots()->NextPath(trigger.c_str()));
+  }
+
+  // writeSnapshot(path, trigger) -> { path, bytes, durationMs, errno, syscall }
+  Napi::Value WriteSnapshot(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_string) || !Expect(info, 1, napi_string)) return Napi::Value();
+    std::string path = info[0].As<Napi::String>().Utf8Value();
+    std::string trigger = info[1].As<Napi::String>().Utf8Value();
+    SnapshotResult r = env_->snapshots()->Write(path, trigger.c_str());
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("path", r.path);
+    out.Set("bytes", r.bytes);
+    out.Set("durationMs", r.duration_ms);
+    out.Set("errno", r.error);
+    out.Set("syscall", r.syscall);
+    return out;
+  }
+
+  // watchSignal(signo) -> 0 or a negative libuv error
+  Napi::Value WatchSignal(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_number)) return Napi::Value();
+    int err = signal_watcher::Watch(env_, info[0].As<Napi::Number>().Int32Value());
+    if (err == 0 && !signal_cleanup_registered_) {
+      signal_cleanup_registered_ = true;
+      Environment* env = env_;
+      env_->OnCleanup([env] { signal_watcher::Unwatch(env); });
+    }
+    return Napi::Number::New(info.Env(), err);
+  }
+
+  Napi::Value UnwatchSignal(const Napi::CallbackInfo& info) {
+    signal_watcher::Unwatch(env_);
+    return info.Env().Undefined();
+  }
+
+  // gc(): a full, synchronous collection; no --expose-gc needed.
+  Napi::Value Gc(const Napi::CallbackInfo& info) {
+    isolate_->LowMemoryNotification();
+    return info.Env().Undefined();
+  }
+
+  v8::Isolate* isolate_;
+  Environment* env_;
+  napi_env napi_env_ = nullptr;
+  bool signal_cleanup_registered_ = false;
+};
+
+}  // namespace heapwatch
+
+using heapwatch::Addon;
+NODE_API_ADDON(Addon)

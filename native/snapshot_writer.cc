@@ -1,0 +1,209 @@
+#include "snapshot_writer.h"
+
+#include <fcntl.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <v8-profiler.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+namespace heapwatch {
+
+namespace {
+
+// Streams V8's JSON serialization straight into a file descriptor, remembering the first
+// error. V8 ignores nothing we return: kAbort stops the serializer early.
+class FileStream final : public v8::OutputStream {
+ public:
+  explicit FileStream(int fd) : fd_(fd) {}
+  int GetChunkSize() override { return 256 * 1024; }
+  void EndOfStream() override {}
+  WriteResult WriteAsciiChunk(char* data, int size) override {
+    while (size > 0) {
+      ssize_t n = ::write(fd_, data, static_cast<size_t>(size));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        error = errno;
+        return kAbort;
+      }
+      data += n;
+      size -= static_cast<int>(n);
+      bytes += static_cast<double>(n);
+    }
+    return kContinue;
+  }
+  int error = 0;
+  double bytes = 0;
+
+ private:
+  int fd_;
+};
+
+std::string DirName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+std::string Absolute(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  char cwd[4096];
+  if (getcwd(cwd, sizeof cwd) == nullptr) return path;
+  return std::string(cwd) + "/" + path;
+}
+
+void AppendNumber(std::string* out, const char* format, long long value) {
+  char buf[32];
+  snprintf(buf, sizeof buf, format, value);
+  *out += buf;
+}
+
+}  // namespace
+
+SnapshotState::SnapshotState(Environment* env) : env_(env) {
+  env->AddSource("snapshot", [this](Napi::Env napi) -> Napi::Value {
+    if (pending_.empty()) return Napi::Value();
+    Napi::Array list = Napi::Array::New(napi, pending_.size());
+    uint32_t i = 0;
+    for (const SnapshotResult& r : pending_) {
+      Napi::Object item = Napi::Object::New(napi);
+      item.Set("path", Absolute(r.path));
+      item.Set("trigger", r.trigger);
+      item.Set("bytes", r.bytes);
+      item.Set("durationMs", r.duration_ms);
+      item.Set("errno", r.error);
+      item.Set("syscall", r.syscall);
+      list.Set(i++, item);
+    }
+    pending_.clear();
+    return list;
+  });
+}
+
+std::string SnapshotState::NextPath(const char* trigger) {
+  struct timeval tv;
+  gettimeofday(&tv, nullptr);
+  struct tm utc;
+  time_t secs = tv.tv_sec;
+  gmtime_r(&secs, &utc);
+  seq_++;
+
+  std::string name;
+  const std::string& t = naming.name_template;
+  for (size_t i = 0; i < t.size(); i++) {
+    if (t[i] == '{') {
+      size_t close = t.find('}', i);
+      if (close != std::string::npos) {
+        std::string key = t.substr(i + 1, close - i - 1);
+        bool known = true;
+        if (key == "pid") {
+          AppendNumber(&name, "%lld", static_cast<long long>(getpid()));
+        } else if (key == "tid") {
+          AppendNumber(&name, "%lld", naming.thread_id);
+        } else if (key == "seq") {
+          AppendNumber(&name, "%lld", static_cast<long long>(seq_));
+        } else if (key == "sec") {
+          AppendNumber(&name, "%lld", static_cast<long long>(tv.tv_sec));
+        } else if (key == "usec") {
+          AppendNumber(&name, "%06lld", static_cast<long long>(tv.tv_usec));
+        } else if (key == "date") {
+          char buf[32];
+          strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &utc);
+          name += buf;
+        } else if (key == "trigger") {
+          name += trigger;
+        } else {
+          known = false;  // JS validated the template; keep anything else literally
+        }
+        if (known) {
+          i = close;
+          continue;
+        }
+      }
+    }
+    name += t[i];
+  }
+  if (naming.dir.empty()) return name;
+  return naming.dir + (naming.dir.back() == '/' ? "" : "/") + name;
+}
+
+SnapshotResult SnapshotState::Write(const std::string& path, const char* trigger) {
+  SnapshotResult result;
+  result.path = path;
+  result.trigger = trigger;
+  uint64_t start = uv_hrtime();
+
+  // open("") and names with NUL bytes would silently write somewhere else: refuse them.
+  if (path.empty() || path.find('\0') != std::string::npos) {
+    result.error = path.empty() ? ENOENT : EINVAL;
+    result.syscall = "open";
+    return result;
+  }
+
+  // A short temporary name in the target directory, so that the rename is atomic and a name
+  // near NAME_MAX still fits.
+  static std::atomic<uint64_t> temp_counter{0};
+  char temp_name[96];
+  snprintf(temp_name, sizeof temp_name, "/.heapwatch-%d-%llu.tmp", static_cast<int>(getpid()),
+           static_cast<unsigned long long>(++temp_counter));
+  std::string temp = DirName(path) + temp_name;
+
+  // 0600: a snapshot holds every string in the heap. O_EXCL: never reuse someone's file.
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    result.error = errno;
+    result.syscall = "open";
+    return result;
+  }
+
+  FileStream stream(fd);
+  {
+    v8::Isolate* isolate = env_->isolate();
+    v8::HandleScope scope(isolate);
+    OwnSnapshotScope own(env_);
+    const v8::HeapSnapshot* snapshot = isolate->GetHeapProfiler()->TakeHeapSnapshot();
+    snapshot->Serialize(&stream, v8::HeapSnapshot::kJSON);
+    const_cast<v8::HeapSnapshot*>(snapshot)->Delete();
+  }
+
+  if (stream.error != 0) {
+    result.error = stream.error;
+    result.syscall = "write";
+  }
+  if (::close(fd) != 0 && result.error == 0) {
+    result.error = errno;
+    result.syscall = "close";
+  }
+  if (result.error == 0 && ::rename(temp.c_str(), path.c_str()) != 0) {
+    result.error = errno;
+    result.syscall = "rename";
+  }
+  if (result.error != 0) {
+    ::unlink(temp.c_str());
+  } else {
+    result.bytes = stream.bytes;
+  }
+  result.duration_ms = static_cast<double>(uv_hrtime() - start) / 1e6;
+  return result;
+}
+
+void SnapshotState::WriteUnattended(const char* trigger) {
+  SnapshotResult r = Write(NextPath(trigger), trigger);
+  // Printed here, not from JS: the process may be stuck in JavaScript for a long time yet.
+  if (r.error == 0) {
+    fprintf(stderr, "heapwatch: wrote %s (%.1f MB in %.0f ms, %s)\n", Absolute(r.path).c_str(),
+            r.bytes / (1024.0 * 1024.0), r.duration_ms, trigger);
+  } else {
+    fprintf(stderr, "heapwatch: could not write %s: %s %s (%s)\n", Absolute(r.path).c_str(),
+            r.syscall, uv_err_name(-r.error), trigger);
+  }
+  pending_.push_back(std::move(r));
+  env_->Wake();
+}
+
+}  // namespace heapwatch

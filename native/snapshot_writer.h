@@ -1,0 +1,55 @@
+// Take a V8 heap snapshot and write it to a file that is complete or absent.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+
+#include "environment.h"
+
+namespace heapwatch {
+
+struct SnapshotResult {
+  std::string path;          // as requested
+  std::string trigger;       // "api", "signal", ...
+  int error = 0;             // errno; 0 on success
+  const char* syscall = "";  // which call failed: "open", "write", "close", "rename", ...
+  double bytes = 0;          // size of the file written
+  double duration_ms = 0;    // from the start of the snapshot to the rename
+};
+
+// How heapwatch names the snapshots it names itself. Set from JS by configure().
+struct NamingOptions {
+  std::string dir;  // "" = the current directory at write time
+  std::string name_template = "heapdump-{sec}.{usec}.heapsnapshot";
+  int32_t thread_id = 0;
+};
+
+// Per-environment snapshot state: naming, sequence numbers and the outcomes of the snapshots
+// that nobody asked for from JS (signals, ...), waiting to be delivered as 'snapshot' events.
+// Thread: the environment's JS thread.
+class SnapshotState {
+ public:
+  explicit SnapshotState(Environment* env);
+
+  NamingOptions naming;
+
+  // The path for a snapshot heapwatch names itself: dir + expanded template.
+  std::string NextPath(const char* trigger);
+
+  // Writes a snapshot of this environment's heap to `path`: a temporary file created 0600 in
+  // the same directory, every write and the close checked, then renamed; on failure the
+  // temporary file is removed. Runs on the JS thread, from JS or from an interrupt; runs no JS.
+  SnapshotResult Write(const std::string& path, const char* trigger);
+
+  // Writes a snapshot under NextPath(trigger), prints one line on stderr, and queues the
+  // outcome for the 'snapshot' event. For snapshots no JS caller is waiting for.
+  void WriteUnattended(const char* trigger);
+
+ private:
+  Environment* env_;
+  uint64_t seq_ = 0;
+  std::deque<SnapshotResult> pending_;
+};
+
+}  // namespace heapwatch
