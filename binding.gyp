@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/environment.cc",
         "native/snapshot_writer.cc",
+        "native/heap_summary.cc",
         "native/signal_watcher.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -1,6 +1,7 @@
 // Registers the binding's functions. Each load of the module gets one Addon; the state that
 // must exist once per environment lives in Environment (environment.h).
 #include "environment.h"
+#include "heap_summary.h"
 #include "signal_watcher.h"
 #include "snapshot_writer.h"
 
@@ -18,6 +19,9 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("watchSignal", &Addon::WatchSignal),
                              InstanceMethod("unwatchSignal", &Addon::UnwatchSignal),
                              InstanceMethod("gc", &Addon::Gc),
+                             InstanceMethod("heapDiffStart", &Addon::HeapDiffStart),
+                             InstanceMethod("heapDiffEnd", &Addon::HeapDiffEnd),
+                             InstanceMethod("heapDiffBytes", &Addon::HeapDiffBytes),
                          });
   }
 
@@ -99,6 +103,17 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value Gc(const Napi::CallbackInfo& info) {
     isolate_->LowMemoryNotification();
     return info.Env().Undefined();
+  }
+
+  // HeapDiff: see heap_summary.h.
+  Napi::Value HeapDiffStart(const Napi::CallbackInfo& info) {
+    return heapwatch::HeapDiffStart(env_, info);
+  }
+  Napi::Value HeapDiffEnd(const Napi::CallbackInfo& info) {
+    return heapwatch::HeapDiffEnd(env_, info);
+  }
+  Napi::Value HeapDiffBytes(const Napi::CallbackInfo& info) {
+    return heapwatch::HeapDiffBytes(info);
   }
 
   v8::Isolate* isolate_;
