@@ -184,6 +184,20 @@ std::string EdgeLabel(v8::Isolate* isolate, const Edge* edge, std::string* buf) 
   }
 }
 
+// A HeapDiff's handle (the External in its #handle field, src/heap-diff.ts) is HeapDiff's own
+// too; memwatch left out whatever was reachable only through a HeapDiff.
+void AddOwnHandle(v8::Isolate* isolate, const Node* heap_diff, std::vector<uint32_t>* own,
+                  std::string* buf) {
+  const int children = heap_diff->GetChildrenCount();
+  for (int e = 0; e < children; e++) {
+    const Edge* edge = heap_diff->GetChild(e);
+    v8::Local<v8::Value> name = edge->GetName();
+    if (name->IsString() && Utf8(isolate, name.As<v8::String>(), buf) == "#handle") {
+      own->push_back(edge->GetToNode()->GetId());
+    }
+  }
+}
+
 // A path with its numbers blanked: paths through the same holders share a shape.
 std::string ShapeOf(std::string_view path) {
   std::string shape;
@@ -261,6 +275,7 @@ void ReadSummary(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot, GroupNa
       uint32_t group = GroupOf(isolate, node, names, &buf);
       if (group == GroupNames::kOwn) {
         out->own_ids.push_back(node->GetId());
+        AddOwnHandle(isolate, node, &out->own_ids, &buf);
         continue;
       }
       uint64_t size = node->GetShallowSize();
@@ -268,9 +283,19 @@ void ReadSummary(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot, GroupNa
       out->size_bytes += size;
     }
   }
+  std::sort(out->own_ids.begin(), out->own_ids.end());
+  if (!out->own_ids.empty()) {
+    // A handle may have been read before its HeapDiff: drop it now.
+    auto own = [out](const SummaryRow& row) {
+      return std::binary_search(out->own_ids.begin(), out->own_ids.end(), row.id);
+    };
+    for (const SummaryRow& row : out->rows) {
+      if (own(row)) out->size_bytes -= row.self_size;
+    }
+    out->rows.erase(std::remove_if(out->rows.begin(), out->rows.end(), own), out->rows.end());
+  }
   std::sort(out->rows.begin(), out->rows.end(),
             [](const SummaryRow& a, const SummaryRow& b) { return a.id < b.id; });
-  std::sort(out->own_ids.begin(), out->own_ids.end());
 }
 
 SummaryDiff DiffSummaries(const HeapSummary& before, const HeapSummary& after,

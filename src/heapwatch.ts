@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { HeapwatchError } from './errors.js';
+import { createHeapDiff, type HeapDiffConstructor } from './heap-diff.js';
 import type { Binding, NativeSnapshotEvent } from './native.js';
 import {
   type ConfigureOptions,
@@ -44,6 +45,15 @@ export interface Heapwatch extends EventEmitter {
    *   heapwatch.configure({ signal: false });
    */
   configure(options: ConfigureOptions): void;
+  /**
+   * memwatch's HeapDiff: `new HeapDiff()` records the heap, `end()` records it again and returns
+   * what changed, grouped by constructor name.
+   * @example
+   *   const diff = new heapwatch.HeapDiff();
+   *   runSuspectCode();
+   *   const { change } = diff.end({ retainers: 2 });
+   */
+  readonly HeapDiff: HeapDiffConstructor;
   /** The class of every error heapwatch throws, rejects with or reports. */
   readonly HeapwatchError: typeof HeapwatchError;
   /** The settings in force. */
@@ -115,6 +125,7 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
 
   const api = createSnapshotApi(binding);
   const own = {
+    HeapDiff: createHeapDiff(binding),
     writeSnapshot: api.writeSnapshot,
     snapshot: api.snapshot,
     configure(options: ConfigureOptions): void {

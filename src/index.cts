@@ -1,5 +1,6 @@
 // CommonJS entry: `module.exports` is the emitter itself, as with heapdump and memwatch-next.
 import type * as errorTypes from './errors.js';
+import type * as heapDiffTypes from './heap-diff.js';
 import type * as heapwatchTypes from './heapwatch.js';
 import { heapwatch as instance } from './instance.js';
 import type * as optionTypes from './options.js';
@@ -11,6 +12,10 @@ declare namespace heapwatch {
   export type Heapwatch = heapwatchTypes.Heapwatch;
   export type HeapwatchEvents = heapwatchTypes.HeapwatchEvents;
   export type HeapwatchErrorCode = errorTypes.HeapwatchErrorCode;
+  export type HeapDiffDetail = heapDiffTypes.HeapDiffDetail;
+  export type HeapDiffEndOptions = heapDiffTypes.HeapDiffEndOptions;
+  export type HeapDiffResult = heapDiffTypes.HeapDiffResult;
+  export type HeapDiffSnapshotInfo = heapDiffTypes.HeapDiffSnapshotInfo;
   export type ConfigureOptions = optionTypes.ConfigureOptions;
   export type Settings = optionTypes.Settings;
   export type SnapshotEvent = snapshotTypes.SnapshotEvent;

@@ -6,7 +6,15 @@ export const writeSnapshot = heapwatch.writeSnapshot;
 export const snapshot = heapwatch.snapshot;
 export const configure = heapwatch.configure;
 export const HeapwatchError = heapwatch.HeapwatchError;
+export const HeapDiff = heapwatch.HeapDiff;
 export type { HeapwatchErrorCode } from './errors.js';
+export type {
+  HeapDiff as HeapDiffInstance,
+  HeapDiffDetail,
+  HeapDiffEndOptions,
+  HeapDiffResult,
+  HeapDiffSnapshotInfo,
+} from './heap-diff.js';
 export type { Heapwatch, HeapwatchEvents } from './heapwatch.js';
 export type { ConfigureOptions, Settings } from './options.js';
 export type {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { HeapwatchError } from './errors.js';
+import type { HeapDiffBinding } from './heap-diff.js';
 
 /** What the addon reports for a snapshot write; `errno` 0 means success. */
 export interface NativeWriteResult {
@@ -21,7 +22,7 @@ export interface NativeSnapshotEvent extends NativeWriteResult {
 export type SinkKind = 'snapshot' | (string & {});
 
 /** The addon's surface (native/addon.cc). One instance per load, per environment. */
-export interface Binding {
+export interface Binding extends HeapDiffBinding {
   setSink(sink: (kind: SinkKind, payload: unknown) => void): void;
   configureNaming(dir: string, template: string, threadId: number): void;
   nextPath(trigger: string): string;
