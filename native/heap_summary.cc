@@ -393,7 +393,7 @@ std::vector<std::vector<std::string>> FindRetainerPaths(
   std::string buf;
   std::vector<uint32_t> chain;
   for (size_t t = 0; t < targets.size(); t++) {
-    std::vector<std::string> shapes;
+    std::vector<std::string> rendered;
     for (uint32_t v : found[t]) {
       v8::HandleScope scope(isolate);
       chain.clear();
@@ -410,6 +410,15 @@ std::vector<std::vector<std::string>> FindRetainerPaths(
         if (!path.empty()) path += " > ";
         path += NodeLabel(isolate, step.node, &buf);
       }
+      rendered.push_back(std::move(path));
+    }
+    // What the running code holds on its stack is rarely the leak: such paths go last.
+    std::stable_partition(rendered.begin(), rendered.end(), [](const std::string& path) {
+      return path.rfind("(GC roots) > (Stack roots)", 0) != 0 &&
+             path.rfind("(GC roots) > (Handle scope)", 0) != 0;
+    });
+    std::vector<std::string> shapes;
+    for (std::string& path : rendered) {
       std::string shape = ShapeOf(path);
       if (std::find(shapes.begin(), shapes.end(), shape) != shapes.end()) continue;
       shapes.push_back(std::move(shape));
