@@ -33,7 +33,8 @@ describe('HeapDiff in a child process', () => {
     expect(list.what).toBe('ListNode');
     expect(list['+']).toBe(1_000_000);
     expect(list.size_bytes).toBeGreaterThanOrEqual(1_000_000 * 12);
-    expect(list.retainers[0]).toBe('global > listHead (property) > ListNode');
+    // Node 26 reaches the global through its native context: match the end of the path.
+    expect(list.retainers[0]).toMatch(/(^|> )global.* > listHead \(property\) > ListNode$/);
   });
 
   it("leaves HeapDiff's own objects out when HeapDiffs overlap", () => {
