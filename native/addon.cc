@@ -22,6 +22,7 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("heapDiffStart", &Addon::HeapDiffStart),
                              InstanceMethod("heapDiffEnd", &Addon::HeapDiffEnd),
                              InstanceMethod("heapDiffBytes", &Addon::HeapDiffBytes),
+                             InstanceMethod("bareSnapshot", &Addon::BareSnapshot),
                          });
   }
 
@@ -114,6 +115,9 @@ class Addon : public Napi::Addon<Addon> {
   }
   Napi::Value HeapDiffBytes(const Napi::CallbackInfo& info) {
     return heapwatch::HeapDiffBytes(info);
+  }
+  Napi::Value BareSnapshot(const Napi::CallbackInfo& info) {
+    return heapwatch::BareSnapshot(env_, info);
   }
 
   v8::Isolate* isolate_;

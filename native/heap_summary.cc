@@ -554,4 +554,10 @@ Napi::Value HeapDiffBytes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(state->ByteSize()));
 }
 
+Napi::Value BareSnapshot(Environment* env, const Napi::CallbackInfo& info) {
+  uint64_t start = uv_hrtime();
+  { ScopedSnapshot snapshot(env); }
+  return Napi::Number::New(info.Env(), static_cast<double>(uv_hrtime() - start) / 1e6);
+}
+
 }  // namespace heapwatch

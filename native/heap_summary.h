@@ -147,5 +147,7 @@ Napi::Value HeapDiffStart(Environment* env, const Napi::CallbackInfo& info);
 Napi::Value HeapDiffEnd(Environment* env, const Napi::CallbackInfo& info);
 // heapDiffBytes(handle) -> bytes of native memory the handle holds until end().
 Napi::Value HeapDiffBytes(const Napi::CallbackInfo& info);
+// bareSnapshot() -> ms to take and delete one snapshot: the benchmarks' reference point.
+Napi::Value BareSnapshot(Environment* env, const Napi::CallbackInfo& info);
 
 }  // namespace heapwatch

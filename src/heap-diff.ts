@@ -35,6 +35,8 @@ export interface HeapDiffBinding {
   heapDiffStart(): HeapDiffHandle;
   heapDiffEnd(handle: HeapDiffHandle, retainers: number): NativeHeapDiff;
   heapDiffBytes(handle: HeapDiffHandle): number;
+  /** Takes and deletes one snapshot; returns the ms it took (the benchmarks' reference). */
+  bareSnapshot(): number;
 }
 
 /** The heap at one end of a HeapDiff. */

@@ -33,6 +33,7 @@ function fakeBinding(result: NativeHeapDiff) {
       return result;
     },
     heapDiffBytes: () => 0,
+    bareSnapshot: () => 0,
   };
   return { binding, calls };
 }

@@ -1,0 +1,42 @@
+// One measurement in a fresh process: node child.cjs <bare|heapwatch|airbnb> <items>
+// Builds a heap of ~2 snapshot nodes per item, then prints one JSON line.
+const { readFileSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const [subject, itemsArg] = process.argv.slice(2);
+const root = join(__dirname, '..', '..');
+const status = (key) =>
+  Number(readFileSync('/proc/self/status', 'utf8').match(new RegExp(`${key}:\\s+(\\d+)`))[1]) * 1024;
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
+const items = [];
+for (let i = 0; i < Number(itemsArg); i++) items.push({ id: i, name: `item-${i}` });
+globalThis.items = items;
+
+globalThis.gc();
+writeFileSync('/proc/self/clear_refs', '5'); // VmHWM := VmRSS
+const rss0 = status('VmRSS');
+const out = { subject, items: items.length, rssBeforeBytes: rss0 };
+
+if (subject === 'bare') {
+  const binding = require(join(root, 'node_modules', 'node-gyp-build'))(root);
+  out.snapshotMs = binding.bareSnapshot();
+  out.heldBytes = status('VmRSS') - rss0;
+} else {
+  const { HeapDiff } =
+    subject === 'heapwatch'
+      ? require(join(root, 'dist', 'index.cjs'))
+      : require(join(__dirname, '..', '.peers', 'node_modules', '@airbnb', 'node-memwatch'));
+  let t = now();
+  const diff = new HeapDiff();
+  out.constructorMs = now() - t;
+  out.heldBytes = status('VmRSS') - rss0;
+  for (let i = 0; i < 10_000; i++) items.push({ id: -i, name: `new-${i}` });
+  t = now();
+  const result = diff.end();
+  out.endMs = now() - t;
+  out.nodes = result.before.nodes;
+  out.allocated = result.change.allocated_nodes;
+}
+out.peakRssBytes = status('VmHWM');
+console.log(JSON.stringify(out));
