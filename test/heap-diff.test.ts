@@ -147,3 +147,20 @@ describe('HeapDiff results', () => {
     expect(hd.end({ retainers: 0 }).change.details.every((d) => !('retainers' in d))).toBe(true);
   });
 });
+
+describe('HeapDiff native handle', () => {
+  it('holds 16 bytes per snapshot node, and nothing after end()', async () => {
+    const { loadBinding } = await import('../src/native.js');
+    const binding = loadBinding();
+    const handle = binding.heapDiffStart();
+    const held = binding.heapDiffBytes(handle);
+    const raw = binding.heapDiffEnd(handle, 0);
+    expect(held).toBeGreaterThanOrEqual(16 * (raw.before.nodes - 100));
+    expect(held).toBeLessThan(16 * raw.before.nodes + 1_000_000);
+    expect(binding.heapDiffBytes(handle)).toBeLessThan(10_000);
+    expect(() => binding.heapDiffEnd(handle, 0)).toThrow(
+      'attempt to end() a HeapDiff that was already ended',
+    );
+    expect(() => binding.heapDiffEnd({} as never, 0)).toThrow(TypeError);
+  });
+});
