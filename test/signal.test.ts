@@ -217,6 +217,22 @@ describe('SIGUSR2', () => {
     expect(await child.exited).toMatchObject({ code: 0, signal: null });
   });
 
+  test('the event reports where the file went even if cwd changed before it was delivered', async () => {
+    const cwd = tempDir();
+    const child = start('signal-target.cjs', { cwd });
+    await child.waitFor('ready');
+    child.send('busy 3000 chdir');
+    await child.waitFor('loop-start');
+    child.signal('SIGUSR2');
+    await child.waitFor('event', 15_000);
+    const [file] = snapshotsIn(cwd);
+    expect(file).toBeDefined();
+    const [event] = child.lines<SnapshotEventJson>('event');
+    expect(event!.path).toBe(join(cwd, file!));
+    child.process.stdin!.end();
+    expect(await child.exited).toMatchObject({ code: 0, signal: null });
+  });
+
   test('signals during back-to-back API snapshots: no crash, no nesting, every file complete', async () => {
     const cwd = tempDir();
     const child = start('signal-target.cjs', { cwd });
