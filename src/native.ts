@@ -29,6 +29,8 @@ export interface Binding {
   watchSignal(signo: number): number;
   unwatchSignal(): void;
   gc(): void;
+  /** True for the first call with `key` from any thread of the process. */
+  firstInProcess(key: string): boolean;
 }
 
 export const SUPPORTED_NODE = '20, 22, 24 and 26 (linux-x64 prebuilt; elsewhere built from source)';

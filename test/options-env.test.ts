@@ -1,7 +1,7 @@
 // NODE_HEAPDUMP_OPTIONS in child processes: read once at load, last of signal/nosignal wins.
 import { readdirSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { sleep, snapshotsIn, start, tempDir } from './helpers.js';
+import { run, sleep, snapshotsIn, start, tempDir } from './helpers.js';
 
 async function signalWith(options: string) {
   const cwd = tempDir();
@@ -75,5 +75,15 @@ describe('NODE_HEAPDUMP_OPTIONS', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/"nosignl".*did you mean "nosignal"/);
     expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  test('notices are printed once per process, not again for every worker that loads heapwatch', async () => {
+    const cwd = tempDir();
+    const exit = await run('warnings-in-workers.cjs', { cwd, env: { NODE_HEAPDUMP_OPTIONS: 'bogus,fork' } });
+    expect(exit, exit.stderr).toMatchObject({ code: 0, signal: null });
+    expect(exit.stdout).toContain('@done');
+    const lines = notices(exit.stderr);
+    expect(lines.filter((l) => l.includes('"bogus"'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('fork'))).toHaveLength(1);
   });
 });
