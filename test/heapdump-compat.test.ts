@@ -101,6 +101,7 @@ describe('bad names', () => {
       empty: 'ENOENT',
       nul: 'EINVAL',
       tooLong: 'ENAMETOOLONG',
+      multibyte: 'ENAMETOOLONG',
       missingDir: 'ENOENT',
       directory: 'EISDIR',
       directorySlash: 'EISDIR',
@@ -115,7 +116,13 @@ describe('bad names', () => {
       expect(r.calls[0].err, key).toMatchObject({ message: `heapdump write error ${code}`, code });
       expect(r.calls[0].err.syscall, key).toEqual(expect.any(String));
     }
-    expect(readdirSync(cwd)).toEqual(['sub']);
+    const longest = `${'y'.repeat(242)}.heapsnapshot`;
+    expect(result.longestName).toEqual({
+      ret: true,
+      calls: [{ beforeReturn: true, argc: 2, err: null, name: longest }],
+    });
+    readSnapshot(join(cwd, longest));
+    expect(readdirSync(cwd).sort()).toEqual(['sub', longest].sort());
     expect(readdirSync(join(cwd, 'sub'))).toEqual([]);
     expect(tempFilesIn(cwd)).toEqual([]);
   });

@@ -182,6 +182,17 @@ describe('SIGUSR2', () => {
     expect(await child.exited).toMatchObject({ code: 0, signal: null });
   });
 
+  test("removing a user's SIGUSR2 listener leaves heapwatch's handler in place", async () => {
+    const cwd = tempDir();
+    const child = start('signal-target.cjs', { cwd, args: ['listener-removed'] });
+    await child.waitFor('ready');
+    child.signal('SIGUSR2');
+    await child.waitFor('event');
+    expect(snapshotsIn(cwd)).toHaveLength(1);
+    child.process.stdin!.end();
+    expect(await child.exited).toMatchObject({ code: 0, signal: null });
+  });
+
   test('configure({ signal: false }) stops signal snapshots; { signal: true } brings them back', async () => {
     const cwd = tempDir();
     const child = start('signal-target.cjs', { cwd, args: ['user-listener'] });
