@@ -51,6 +51,16 @@ describe('worker threads', () => {
     expect(tempFilesIn(cwd)).toEqual([]);
   });
 
+  test('SIGUSR2 with a worker loaded: the main thread writes one snapshot, the worker none', async () => {
+    const { result, cwd } = await scenario('signal-with-worker');
+    expect(result.signal).toMatchObject({ trigger: 'signal' });
+    expect(result.files).toHaveLength(1);
+    expect(join(cwd, result.files[0])).toBe(result.signal.path);
+    expect(readSnapshot(result.signal.path).strings).toContain('MainThreadOnlyAllocation');
+    expect(result.workerEvents).toEqual([]);
+    expect(result.code).toBe(1);
+  });
+
   test('loading heapwatch only in workers, and exiting them, does not crash', async () => {
     const { result, cwd } = await scenario('worker-only');
     expect(result.worker).toEqual(okWrite('worker.heapsnapshot'));
