@@ -44,7 +44,9 @@ if ('error' in event) {
   console.log(`signal snapshot failed: ${event.error.message}`);
   process.exitCode = 1;
 } else {
-  console.log(`'snapshot' event: ${show(event.path)} (${event.trigger}), ${mb(event.bytes)} in ${event.durationMs.toFixed(0)} ms`);
+  console.log(
+    `'snapshot' event: ${show(event.path)} (${event.trigger}), ${mb(event.bytes)} in ${event.durationMs.toFixed(0)} ms`,
+  );
 }
 
 console.log(`

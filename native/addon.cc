@@ -1,5 +1,9 @@
 // Registers the binding's functions. Each load of the module gets one Addon; the state that
 // must exist once per environment lives in Environment (environment.h).
+#include <mutex>
+#include <set>
+#include <string>
+
 #include "environment.h"
 #include "signal_watcher.h"
 #include "snapshot_writer.h"
@@ -18,6 +22,7 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("watchSignal", &Addon::WatchSignal),
                              InstanceMethod("unwatchSignal", &Addon::UnwatchSignal),
                              InstanceMethod("gc", &Addon::Gc),
+                             InstanceMethod("firstInProcess", &Addon::FirstInProcess),
                          });
   }
 
@@ -99,6 +104,18 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value Gc(const Napi::CallbackInfo& info) {
     isolate_->LowMemoryNotification();
     return info.Env().Undefined();
+  }
+
+  // firstInProcess(key) -> true for the first call with `key` from any environment of the
+  // process: notices about process-wide things (NODE_HEAPDUMP_OPTIONS) are printed once, not
+  // again by every worker. Process-wide on purpose; never destroyed (workers may outlive exit).
+  Napi::Value FirstInProcess(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_string)) return Napi::Value();
+    static auto* mutex = new std::mutex();
+    static auto* seen = new std::set<std::string>();
+    std::lock_guard<std::mutex> lock(*mutex);
+    bool first = seen->insert(info[0].As<Napi::String>().Utf8Value()).second;
+    return Napi::Boolean::New(info.Env(), first);
   }
 
   v8::Isolate* isolate_;

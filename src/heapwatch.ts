@@ -129,6 +129,10 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
 
   // Start from "signal off" so that apply() installs what the defaults and the environment ask for.
   settings = { ...DEFAULTS, signal: false };
-  apply({ ...DEFAULTS, ...parseEnvOptions(host.envOptions, host.warn) });
+  // The variable is process-wide: its notices are printed by the first environment that reads
+  // it, not again by each worker (a worker given another value gets its own).
+  const envText = host.envOptions ?? '';
+  const envWarn = binding.firstInProcess(`NODE_HEAPDUMP_OPTIONS=${envText}`) ? host.warn : () => {};
+  apply({ ...DEFAULTS, ...parseEnvOptions(envText, envWarn) });
   return emitter;
 }

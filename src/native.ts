@@ -29,6 +29,8 @@ export interface Binding {
   watchSignal(signo: number): number;
   unwatchSignal(): void;
   gc(): void;
+  /** True for the first call with `key` from any thread of the process. */
+  firstInProcess(key: string): boolean;
 }
 
 export const SUPPORTED_NODE = '20, 22, 24 and 26 (linux-x64 prebuilt; elsewhere built from source)';
@@ -37,7 +39,9 @@ export const SUPPORTED_NODE = '20, 22, 24 and 26 (linux-x64 prebuilt; elsewhere 
 export const packageRoot = join(__dirname, '..');
 
 export function loadBinding(root: string = packageRoot): Binding {
-  const requireHere = createRequire(join(root, 'package.json'));
+  // The loader is heapwatch's own dependency: resolve it from the package, whatever `root` is,
+  // so that a failure reports the missing build rather than a missing loader.
+  const requireHere = createRequire(join(packageRoot, 'package.json'));
   try {
     const load = requireHere('node-gyp-build') as (dir: string) => Binding;
     return load(root);
