@@ -1,6 +1,7 @@
 // Registers the binding's functions. Each load of the module gets one Addon; the state that
 // must exist once per environment lives in Environment (environment.h).
 #include "environment.h"
+#include "gc_monitor.h"
 #include "signal_watcher.h"
 #include "snapshot_writer.h"
 
@@ -8,7 +9,7 @@ namespace heapwatch {
 
 class Addon : public Napi::Addon<Addon> {
  public:
-  Addon(Napi::Env env, Napi::Object exports) : isolate_(v8::Isolate::GetCurrent()) {
+  Addon(Napi::Env env, Napi::Object exports) : isolate_(v8::Isolate::GetCurrent()), load_(env) {
     env_ = Environment::Acquire(env);
     DefineAddon(exports, {
                              InstanceMethod("setSink", &Addon::SetSink),
@@ -18,12 +19,17 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("watchSignal", &Addon::WatchSignal),
                              InstanceMethod("unwatchSignal", &Addon::UnwatchSignal),
                              InstanceMethod("gc", &Addon::Gc),
+                             InstanceMethod("gcSetInterest", &Addon::GcSetInterest),
+                             InstanceMethod("gcNames", &Addon::GcNames),
                          });
   }
 
   ~Addon() {
     // The environment may already be gone when this load's instance data is finalized.
-    if (Environment* env = Environment::Find(isolate_)) env->RemoveSink(napi_env_);
+    if (Environment* env = Environment::Find(isolate_)) {
+      env->RemoveSink(napi_env_);
+      if (env->gc_monitor != nullptr) env->gc_monitor->SetInterest(load_, false, false);
+    }
   }
 
  private:
@@ -101,7 +107,24 @@ class Addon : public Napi::Addon<Addon> {
     return info.Env().Undefined();
   }
 
+  // gcSetInterest(full, every): this load wants records of full GCs ('stats', 'leak') and/or
+  // of every GC ('gc'). The environment's hooks exist while any load wants anything.
+  Napi::Value GcSetInterest(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_boolean) || !Expect(info, 1, napi_boolean)) return Napi::Value();
+    bool full = info[0].As<Napi::Boolean>().Value();
+    bool every = info[1].As<Napi::Boolean>().Value();
+    if (full || every || env_->gc_monitor != nullptr) {
+      GcMonitor::Get(env_)->SetInterest(load_, full, every);
+    }
+    return Napi::Boolean::New(info.Env(),
+                              env_->gc_monitor != nullptr && env_->gc_monitor->hooked());
+  }
+
+  // gcNames() -> { types, flags, stride }: how to read the Float64Array of 'gc' records.
+  Napi::Value GcNames(const Napi::CallbackInfo& info) { return GcMonitor::Names(info.Env()); }
+
   v8::Isolate* isolate_;
+  napi_env load_;
   Environment* env_;
   napi_env napi_env_ = nullptr;
   bool signal_cleanup_registered_ = false;
