@@ -80,6 +80,7 @@ void Environment::AddSource(const char* kind, Source source) {
 // Thread: JS thread, from the loop. Runs each source once and hands what it made to every sink.
 void Environment::OnAsync(uv_async_t* handle) {
   auto* self = static_cast<Environment*>(handle->data);
+  uv_unref(reinterpret_cast<uv_handle_t*>(handle));
   // Every load registers its sink as it starts, so this only happens during teardown.
   if (self->sinks_.empty()) return;
   Napi::Env env(self->sinks_.front()->env);

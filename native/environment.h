@@ -23,7 +23,7 @@ class GcMonitor;
 // installed versions. Each load gets its own napi_env, but they all share this object (found by
 // isolate), so the process gets one signal registration and one set of GC hooks per environment.
 //
-// Thread: the environment's JS thread, except Wake(), which any thread may call.
+// Thread: the environment's JS thread.
 // Lifetime: created by the first load, destroyed by Node's environment cleanup (an async cleanup
 // hook closes the uv handle first), so a worker that exits takes it along.
 class Environment {
@@ -44,9 +44,14 @@ class Environment {
   void RemoveSink(napi_env env);
   void AddSource(const char* kind, Source source);
 
-  // Asks the JS thread to run the sources soon. Async-signal-safe and thread-safe; never keeps
-  // the loop alive.
-  void Wake() { uv_async_send(async_); }
+  // Asks the JS thread to run the sources soon. Called on the JS thread (from JS, a GC
+  // callback or an interrupt). The handle is referenced until the sources have run, so an
+  // event that already happened is delivered before the process exits; otherwise it is
+  // unreferenced and never keeps the process alive.
+  void Wake() {
+    uv_ref(reinterpret_cast<uv_handle_t*>(async_));
+    uv_async_send(async_);
+  }
 
   // Register a hook that runs on environment cleanup, before the uv handle closes (in
   // reverse order of registration). For modules that own V8 callbacks or registrations.

@@ -1,6 +1,8 @@
 #include "snapshot_writer.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 #include <v8-profiler.h>
@@ -141,6 +143,19 @@ SnapshotResult SnapshotState::Write(const std::string& path, const char* trigger
   // open("") and names with NUL bytes would silently write somewhere else: refuse them.
   if (path.empty() || path.find('\0') != std::string::npos) {
     result.error = path.empty() ? ENOENT : EINVAL;
+    result.syscall = "open";
+    return result;
+  }
+
+  // Fail before the (expensive) snapshot for what the final rename would refuse anyway.
+  std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+  struct stat st;
+  if (base.size() > NAME_MAX || path.size() >= PATH_MAX) {
+    result.error = ENAMETOOLONG;
+  } else if (base.empty() || (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))) {
+    result.error = EISDIR;
+  }
+  if (result.error != 0) {
     result.syscall = "open";
     return result;
   }

@@ -1,0 +1,56 @@
+import { getSystemErrorName } from 'node:util';
+
+/** Stable codes for errors heapwatch raises itself; I/O errors use the system's name (ENOENT, ...). */
+export type HeapwatchErrorCode =
+  | 'ERR_HEAPWATCH_INVALID_ARG'
+  | 'ERR_HEAPWATCH_NATIVE_LOAD'
+  | 'ERR_HEAPWATCH_UNSUPPORTED'
+  | (string & {});
+
+/**
+ * The one error class heapwatch throws, rejects with, or passes to callbacks.
+ * I/O failures keep `errno` (negative, as in Node's fs errors), `syscall` and `path`.
+ */
+export class HeapwatchError extends Error {
+  readonly code: HeapwatchErrorCode;
+  errno?: number;
+  syscall?: string;
+  path?: string;
+
+  constructor(code: HeapwatchErrorCode, message: string) {
+    super(message);
+    this.name = 'HeapwatchError';
+    this.code = code;
+  }
+}
+
+/** Describes a value for an error message: `"x" (string)`, `42 (number)`, `null`. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return `${JSON.stringify(value)} (string)`;
+  if (typeof value === 'function') return `a function`;
+  if (typeof value === 'object') {
+    const name = Array.isArray(value) ? 'array' : (value.constructor?.name ?? 'object');
+    return `an object (${name})`;
+  }
+  return `${String(value)} (${typeof value})`;
+}
+
+/** One message shape for every bad argument: "Expected <what> for `name` but received <value>". */
+export function invalidArg(name: string, expected: string, received: unknown): HeapwatchError {
+  return new HeapwatchError(
+    'ERR_HEAPWATCH_INVALID_ARG',
+    `Expected ${expected} for \`${name}\` but received ${describe(received)}`,
+  );
+}
+
+/** An error from a failed system call (errno positive, as the addon reports it). */
+export function systemError(message: (code: string) => string, errno: number, syscall: string, path: string) {
+  const code = getSystemErrorName(-errno);
+  const error = new HeapwatchError(code, message(code));
+  error.errno = -errno;
+  error.syscall = syscall;
+  error.path = path;
+  return error;
+}

@@ -1,0 +1,134 @@
+// Builds the exported object: memwatch's EventEmitter, heapdump's writeSnapshot, and the modern API.
+import { EventEmitter } from 'node:events';
+import { constants } from 'node:os';
+import { resolve } from 'node:path';
+import { HeapwatchError } from './errors.js';
+import type { Binding, NativeSnapshotEvent } from './native.js';
+import {
+  type ConfigureOptions,
+  DEFAULTS,
+  parseEnvOptions,
+  type Settings,
+  validateConfigure,
+} from './options.js';
+import {
+  createSnapshotApi,
+  type SnapshotEvent,
+  type SnapshotInfo,
+  type SnapshotOptions,
+  toSnapshotEvent,
+  type WriteSnapshotCallback,
+} from './snapshot.js';
+
+/** The events heapwatch emits. It never emits 'error'. */
+export interface HeapwatchEvents {
+  /** After every snapshot heapwatch writes on its own (signal, ...), or its failure. */
+  snapshot: [event: SnapshotEvent];
+}
+
+/** The exported object: an EventEmitter with heapdump's and memwatch's functions as own properties. */
+export interface Heapwatch extends EventEmitter {
+  /**
+   * heapdump's API: writes a heap snapshot synchronously; the callback runs before it returns.
+   * @example
+   *   heapwatch.writeSnapshot('/tmp/app.heapsnapshot', (err, filename) => { ... });
+   */
+  writeSnapshot(filename?: string, callback?: WriteSnapshotCallback): boolean;
+  writeSnapshot(callback: WriteSnapshotCallback): boolean;
+  /** Writes a heap snapshot; resolves with its path, size and duration. */
+  snapshot(options?: SnapshotOptions): Promise<SnapshotInfo>;
+  /**
+   * Changes settings at run time (the same ones NODE_HEAPDUMP_OPTIONS sets at load).
+   * Throws a HeapwatchError naming the bad option.
+   * @example
+   *   heapwatch.configure({ signal: false });
+   */
+  configure(options: ConfigureOptions): void;
+  /** The class of every error heapwatch throws, rejects with or reports. */
+  readonly HeapwatchError: typeof HeapwatchError;
+  /** The settings in force. */
+  readonly settings: Readonly<Settings>;
+
+  on<K extends keyof HeapwatchEvents>(event: K, listener: (...args: HeapwatchEvents[K]) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once<K extends keyof HeapwatchEvents>(event: K, listener: (...args: HeapwatchEvents[K]) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  addListener<K extends keyof HeapwatchEvents>(
+    event: K,
+    listener: (...args: HeapwatchEvents[K]) => void,
+  ): this;
+  addListener(event: string | symbol, listener: (...args: any[]) => void): this;
+  off<K extends keyof HeapwatchEvents>(event: K, listener: (...args: HeapwatchEvents[K]) => void): this;
+  off(event: string | symbol, listener: (...args: any[]) => void): this;
+  removeListener<K extends keyof HeapwatchEvents>(
+    event: K,
+    listener: (...args: HeapwatchEvents[K]) => void,
+  ): this;
+  removeListener(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+export interface HostInfo {
+  isMainThread: boolean;
+  threadId: number;
+  envOptions: string | undefined;
+  warn: (line: string) => void;
+}
+
+export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
+  const emitter = new EventEmitter() as Heapwatch;
+
+  // memwatch's users write `import * as memwatch from 'memwatch-next'`, which under
+  // esModuleInterop copies only own properties: make every emitter method an own, bound one.
+  for (const key of Object.getOwnPropertyNames(EventEmitter.prototype)) {
+    const value = (EventEmitter.prototype as unknown as Record<string, unknown>)[key];
+    if (key !== 'constructor' && typeof value === 'function') {
+      Object.defineProperty(emitter, key, {
+        value: value.bind(emitter),
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
+    }
+  }
+
+  let settings: Settings = { ...DEFAULTS };
+
+  function apply(next: Settings): void {
+    // The signal is process-wide: only the main thread answers it.
+    if (host.isMainThread && next.signal !== settings.signal) {
+      if (next.signal) {
+        const err = binding.watchSignal(constants.signals.SIGUSR2);
+        if (err !== 0) host.warn(`heapwatch: could not watch SIGUSR2 (libuv error ${err})`);
+      } else {
+        binding.unwatchSignal();
+      }
+    }
+    binding.configureNaming(next.dir === '' ? '' : resolve(next.dir), next.name, host.threadId);
+    settings = next;
+  }
+
+  binding.setSink((kind, payload) => {
+    if (kind === 'snapshot') {
+      for (const e of payload as NativeSnapshotEvent[]) emitter.emit('snapshot', toSnapshotEvent(e));
+    }
+  });
+
+  const api = createSnapshotApi(binding);
+  const own = {
+    writeSnapshot: api.writeSnapshot,
+    snapshot: api.snapshot,
+    configure(options: ConfigureOptions): void {
+      apply({ ...settings, ...validateConfigure(options) });
+    },
+  };
+  for (const [key, value] of Object.entries(own)) {
+    Object.defineProperty(emitter, key, { value, writable: true, configurable: true, enumerable: true });
+  }
+  Object.defineProperty(emitter, 'HeapwatchError', { value: HeapwatchError, enumerable: false });
+  Object.defineProperty(emitter, 'settings', { get: () => ({ ...settings }), enumerable: false });
+
+  // Start from "signal off" so that apply() installs what the defaults and the environment ask for.
+  settings = { ...DEFAULTS, signal: false };
+  apply({ ...DEFAULTS, ...parseEnvOptions(host.envOptions, host.warn) });
+  return emitter;
+}

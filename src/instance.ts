@@ -1,0 +1,23 @@
+// The one instance per environment, shared by the ESM and CJS builds.
+import { isMainThread, threadId } from 'node:worker_threads';
+import { createHeapwatch, type Heapwatch } from './heapwatch.js';
+import { loadBinding } from './native.js';
+
+// Both builds (and any bundled copy of this major version) find the same object here, so
+// `require('heapwatch') === (await import('heapwatch')).default`. globalThis is per environment,
+// so each worker gets its own.
+const KEY = Symbol.for('heapwatch.v1');
+const store = globalThis as unknown as Record<symbol, Heapwatch | undefined>;
+
+function create(): Heapwatch {
+  const created = createHeapwatch(loadBinding(), {
+    isMainThread,
+    threadId,
+    envOptions: process.env.NODE_HEAPDUMP_OPTIONS,
+    warn: (line) => process.stderr.write(`${line}\n`),
+  });
+  store[KEY] = created;
+  return created;
+}
+
+export const heapwatch: Heapwatch = store[KEY] ?? create();

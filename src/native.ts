@@ -1,0 +1,67 @@
+// The only module that loads the addon. Everything else receives a Binding.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { HeapwatchError } from './errors.js';
+
+/** What the addon reports for a snapshot write; `errno` 0 means success. */
+export interface NativeWriteResult {
+  path: string;
+  bytes: number;
+  durationMs: number;
+  errno: number;
+  syscall: string;
+}
+
+/** A snapshot heapwatch wrote on its own (signal, ...), as the addon queues it. */
+export interface NativeSnapshotEvent extends NativeWriteResult {
+  trigger: string;
+}
+
+export type SinkKind = 'snapshot' | (string & {});
+
+/** The addon's surface (native/addon.cc). One instance per load, per environment. */
+export interface Binding {
+  setSink(sink: (kind: SinkKind, payload: unknown) => void): void;
+  configureNaming(dir: string, template: string, threadId: number): void;
+  nextPath(trigger: string): string;
+  writeSnapshot(path: string, trigger: string): NativeWriteResult;
+  watchSignal(signo: number): number;
+  unwatchSignal(): void;
+  gc(): void;
+}
+
+export const SUPPORTED_NODE = '20, 22, 24 and 26 (linux-x64 prebuilt; elsewhere built from source)';
+
+/** The package root: dist/ and src/ both sit one level below it. */
+export const packageRoot = join(__dirname, '..');
+
+export function loadBinding(root: string = packageRoot): Binding {
+  const requireHere = createRequire(join(root, 'package.json'));
+  try {
+    const load = requireHere('node-gyp-build') as (dir: string) => Binding;
+    return load(root);
+  } catch (cause) {
+    const tried = [
+      join(root, 'prebuilds', `${process.platform}-${process.arch}`),
+      join(root, 'build', 'Release'),
+      join(root, 'build', 'Debug'),
+    ].map((dir) => `  ${dir}${existsSync(dir) ? '' : ' (missing)'}`);
+    const error = new HeapwatchError(
+      'ERR_HEAPWATCH_NATIVE_LOAD',
+      [
+        `heapwatch could not load its native addon for Node ${process.version} ` +
+          `(${process.platform}-${process.arch}, ABI ${process.versions.modules}).`,
+        'Tried:',
+        ...tried,
+        `Reason: ${(cause as Error)?.message?.split('\n')[0] ?? String(cause)}`,
+        'What to do:',
+        `  - use a supported Node.js: ${SUPPORTED_NODE};`,
+        '  - run `npm rebuild heapwatch` after changing Node versions;',
+        '  - to build from source, install python3, make and a C++20 compiler (g++ 10+ or clang 12+).',
+      ].join('\n'),
+    );
+    (error as Error & { cause?: unknown }).cause = cause;
+    throw error;
+  }
+}

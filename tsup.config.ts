@@ -1,0 +1,25 @@
+import { defineConfig } from 'tsup';
+
+// JavaScript only: declarations come from tsc (tsconfig.build.json), which keeps the CommonJS
+// entry's `export =` intact.
+export default defineConfig([
+  {
+    entry: { index: 'src/index.mts' },
+    format: ['esm'],
+    outExtension: () => ({ js: '.mjs' }),
+    target: 'node20',
+    platform: 'node',
+    shims: true,
+    sourcemap: true,
+    clean: false,
+  },
+  {
+    entry: { index: 'src/index.cts' },
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
+    target: 'node20',
+    platform: 'node',
+    sourcemap: true,
+    clean: false,
+  },
+]);
