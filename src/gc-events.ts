@@ -186,7 +186,7 @@ export function attachGcEvents(
     },
     writable: true,
     configurable: true,
-    enumerable: false,
+    enumerable: true,
   });
 
   function onRecords(data: Float64Array): void {

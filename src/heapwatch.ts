@@ -103,7 +103,8 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
         value: value.bind(emitter),
         writable: true,
         configurable: true,
-        enumerable: false,
+        // Enumerable: Babel's and older TypeScript's interop helpers copy with for...in.
+        enumerable: true,
       });
     }
   }

@@ -79,9 +79,9 @@ const ENV_ITEMS: Record<string, EnvItem> = {
     if (preset === undefined) throw new Error(`expected one of ${Object.keys(LEAK_PRESETS).join(', ')}`);
     into.leak = { ...into.leak, ...preset };
   },
-  leakgcs: envNumber('consecutiveGcs'),
-  leakmingrowth: envNumber('minGrowth'),
-  leakminduration: envNumber('minDuration'),
+  leakgcs: envNumber('consecutiveGcs', 'leakgcs'),
+  leakmingrowth: envNumber('minGrowth', 'leakmingrowth'),
+  leakminduration: envNumber('minDuration', 'leakminduration'),
   leakprobe: flag((into) => {
     into.leak = { ...into.leak, probe: true };
   }),
@@ -90,10 +90,10 @@ const ENV_ITEMS: Record<string, EnvItem> = {
   }),
 };
 
-function envNumber(key: 'consecutiveGcs' | 'minGrowth' | 'minDuration'): EnvItem {
+function envNumber(key: 'consecutiveGcs' | 'minGrowth' | 'minDuration', item: string): EnvItem {
   return (value, into) => {
     if (value === undefined || !/^\d+$/.test(value)) throw new Error('expected a whole number');
-    const checked = LEAK_KEYS[key](Number(value), key);
+    const checked = LEAK_KEYS[key](Number(value), item);
     into.leak = { ...into.leak, [key]: checked };
   };
 }
