@@ -26,7 +26,8 @@ memwatch.on('stats', (stats: memwatch.StatsInformation) => {
 memwatch.on('something', (data: object) => console.log(data));
 memwatch.once('stats', () => {});
 memwatch.removeAllListeners('stats');
-const nothing: void = memwatch.gc();
+memwatch.gc();
+const gcReturnsNothing: ReturnType<typeof memwatch.gc> extends undefined | void ? true : false = true;
 
 // @types/node-memwatch's typed listeners infer the payloads.
 memwatch.on('stats', (stats) => stats.current_base.toFixed(0));
@@ -42,4 +43,4 @@ heapdump.writeSnapshot('/tmp/app.heapsnapshot');
 heapdump.writeSnapshot((err: Error | null, filename?: string) => console.log(err, filename));
 heapdump.writeSnapshot('/tmp/app.heapsnapshot', (err, filename) => console.log(err, filename));
 
-export { nothing };
+export { gcReturnsNothing };
