@@ -14,6 +14,8 @@ const count = () => {
 
 const setups = {
   none: () => {},
+  // Loaded, no listener: separates the cost of loading heapwatch from the cost of its hooks.
+  'heapwatch-loaded': () => require('../../dist/index.cjs'),
   'heapwatch-stats': () => require('../../dist/index.cjs').on('stats', count),
   'heapwatch-gc': () => require('../../dist/index.cjs').on('gc', count),
   'perf_hooks-gc': () =>
