@@ -6,7 +6,8 @@
         "native/addon.cc",
         "native/environment.cc",
         "native/snapshot_writer.cc",
-        "native/signal_watcher.cc"
+        "native/signal_watcher.cc",
+        "native/gc_monitor.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [
