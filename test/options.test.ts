@@ -101,7 +101,7 @@ describe('validateConfigure', () => {
   });
 
   test('DEFAULTS: signal on, current directory, heapdump names', () => {
-    expect(DEFAULTS).toEqual({ signal: true, dir: '', name: 'heapdump-{sec}.{usec}.heapsnapshot' });
+    expect(DEFAULTS).toMatchObject({ signal: true, dir: '', name: 'heapdump-{sec}.{usec}.heapsnapshot' });
     expect(Object.isFrozen(DEFAULTS)).toBe(true);
   });
 });
