@@ -92,7 +92,7 @@ function installHeapdump() {
   const r = spawnSync(
     'npm',
     ['install', '--prefix', peersDir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', HEAPDUMP],
-    { env, stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 },
+    { env, stdio: ['ignore', 2, 2], timeout: 600_000 }, // stdout is for the table only
   );
   if (r.status !== 0 || !built()) return `npm install ${HEAPDUMP} failed (exit ${r.status ?? r.error?.message})`;
   return null;

@@ -340,6 +340,7 @@ async function test(node, opts, vitest) {
         skipped: (j.numPendingTests || 0) + (j.numTodoTests || 0),
         // A file that fails to load has no failed test but fails the run.
         failedFiles: (j.testResults || []).filter((t) => t.status === 'failed').length,
+        total: j.numTotalTests,
       };
     } catch {}
     return { ...r, counts };
@@ -418,8 +419,9 @@ async function main() {
       banner(`node ${node.version} (${node.source}): test`);
       const t = await test(node, opts, vitest);
       row.tests = t.ok ? 'ok' : t.timedOut ? 'TIMEOUT' : 'FAIL';
-      if (t.counts) Object.assign(row, t.counts);
+      if (t.counts) Object.assign(row, { passed: t.counts.passed, failed: t.counts.failed, skipped: t.counts.skipped });
       if (t.ok && t.counts?.failedFiles) row.tests = 'FAIL';
+      if (t.counts && t.counts.total === 0) row.tests = 'FAIL: no tests';
     }
     row.seconds = (Date.now() - started) / 1000;
   }
