@@ -86,7 +86,10 @@ function installHeapdump() {
   if (built()) return null;
   console.error(`bench: installing ${HEAPDUMP} into ${peersDir} (compiles from source)`);
   // Build for the Node running this bench: its bin first on PATH, its headers when it ships them.
-  const env = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}` };
+  const env = {
+    ...process.env,
+    PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}`,
+  };
   const prefix = path.resolve(path.dirname(process.execPath), '..');
   if (existsSync(path.join(prefix, 'include', 'node', 'common.gypi'))) env.npm_config_nodedir = prefix;
   const r = spawnSync(
@@ -94,7 +97,8 @@ function installHeapdump() {
     ['install', '--prefix', peersDir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', HEAPDUMP],
     { env, stdio: ['ignore', 2, 2], timeout: 600_000 }, // stdout is for the table only
   );
-  if (r.status !== 0 || !built()) return `npm install ${HEAPDUMP} failed (exit ${r.status ?? r.error?.message})`;
+  if (r.status !== 0 || !built())
+    return `npm install ${HEAPDUMP} failed (exit ${r.status ?? r.error?.message})`;
   return null;
 }
 
@@ -149,9 +153,10 @@ function makeFormatter(customer, prefix) {
   };
 }
 
-const WORDS = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa'.split(
-  ' ',
-);
+const WORDS =
+  'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa'.split(
+    ' ',
+  );
 const CITIES = ['Lisbon', 'Oslo', 'Quito', 'Hanoi', 'Dakar', 'Perth', 'Lima', 'Riga'];
 // One unit (a customer with its orders, items, tags, map entries, closure, numbers and
 // some text) is about this many bytes of V8 heap on Node 20 x64; sizes are in MB of heap.
@@ -169,7 +174,11 @@ function buildHeap(mb) {
   let index = new Map();
   for (let i = 0; i < units; i++) {
     const city = pick(CITIES);
-    const address = new Address(`${Math.floor(rand() * 999)} ${pick(WORDS)} street`, city, 10000 + (i % 89999));
+    const address = new Address(
+      `${Math.floor(rand() * 999)} ${pick(WORDS)} street`,
+      city,
+      10000 + (i % 89999),
+    );
     const customer = new Customer(i, `${pick(WORDS)}-${pick(WORDS)}-${i}`, address);
     customer.tags.push(pick(WORDS), `t${i % 97}`, `${pick(WORDS)}:${i}`);
     customer.format = makeFormatter(customer, i % 2 ? 'Customer ' : 'Client ');
@@ -178,7 +187,11 @@ function buildHeap(mb) {
       const order = new Order(i * 4 + k, customer, 1.7e12 + i * 1000 + k);
       const items = 1 + Math.floor(rand() * 4);
       for (let j = 0; j < items; j++) {
-        const item = { sku: `SKU-${(i * 7 + j) % 5003}`, qty: 1 + (j % 5), price: Math.round(rand() * 10000) / 100 };
+        const item = {
+          sku: `SKU-${(i * 7 + j) % 5003}`,
+          qty: 1 + (j % 5),
+          price: Math.round(rand() * 10000) / 100,
+        };
         order.items.push(item);
         order.total += item.qty * item.price;
       }
@@ -247,7 +260,8 @@ async function child({ writer: name, mb, dir }) {
   const fd = openSync(out, 'r');
   readSync(fd, head, 0, 12, 0);
   closeSync(fd);
-  if (!head.toString('latin1').startsWith('{"snapshot"')) throw new Error(`${out} does not look like a heap snapshot`);
+  if (!head.toString('latin1').startsWith('{"snapshot"'))
+    throw new Error(`${out} does not look like a heap snapshot`);
   rmSync(out, { force: true });
   const result = {
     writer: name,
@@ -266,7 +280,10 @@ async function child({ writer: name, mb, dir }) {
 // ---------------------------------------------------------------- parent
 
 function parseList(s, name, f = Number) {
-  const list = s.split(/[\s,]+/).filter(Boolean).map(f);
+  const list = s
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(f);
   if (list.some((x) => x === undefined || Number.isNaN(x))) fail(`bad ${name}: "${s}"`);
   return list;
 }
@@ -298,8 +315,7 @@ function parseArgs(argv) {
     else if (a === '--heapwatch') {
       heapwatchRoot = path.resolve(v());
       process.env.HEAPWATCH_BENCH_MODULE = heapwatchRoot; // for the children
-    }
-    else if (a === '-h' || a === '--help') {
+    } else if (a === '-h' || a === '--help') {
       console.log(USAGE);
       process.exit(0);
     } else fail(`unknown argument "${a}"\n${USAGE}`);
@@ -363,7 +379,9 @@ function report(results, writers, sizes) {
       const ok = all.filter((r) => !r.error);
       const failed = all.length - ok.length;
       if (!ok.length) {
-        lines.push(`| ${mb} MB | ${w} | 0/${all.length} | failed: ${all.map((r) => r.error).join(', ')} | | | |`);
+        lines.push(
+          `| ${mb} MB | ${w} | 0/${all.length} | failed: ${all.map((r) => r.error).join(', ')} | | | |`,
+        );
         continue;
       }
       const heap = median(ok.map((r) => r.heapUsed)) / 1048576;

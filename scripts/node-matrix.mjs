@@ -194,7 +194,9 @@ function headerVersion(includeNodeDir) {
 // What node-gyp's --nodedir must hold: include/node/{node.h,common.gypi}.
 function checkNodedir(nodedir, version) {
   const inc = path.join(nodedir, 'include', 'node');
-  const missing = ['node.h', 'common.gypi', 'node_version.h', 'v8.h'].filter((f) => !existsSync(path.join(inc, f)));
+  const missing = ['node.h', 'common.gypi', 'node_version.h', 'v8.h'].filter(
+    (f) => !existsSync(path.join(inc, f)),
+  );
   if (missing.length) return `${inc} lacks ${missing.join(', ')}`;
   const hv = headerVersion(inc);
   if (hv !== version) return `headers in ${inc} are for ${hv}, not ${version}`;
@@ -263,15 +265,23 @@ async function provideNode(major, opts) {
     mkdirSync(opts.cache, { recursive: true });
     const tmp = mkdtempSync(path.join(opts.cache, `.fetch-${version}-`));
     try {
-      const packed = await run('npm', ['pack', `${pkgName}@${version}`, '--pack-destination', tmp, '--silent'], {
-        cwd: tmp,
-        timeoutSec: opts.fetchTimeout,
-        label: `npm pack ${pkgName}@${version}`,
-      });
+      const packed = await run(
+        'npm',
+        ['pack', `${pkgName}@${version}`, '--pack-destination', tmp, '--silent'],
+        {
+          cwd: tmp,
+          timeoutSec: opts.fetchTimeout,
+          label: `npm pack ${pkgName}@${version}`,
+        },
+      );
       if (!packed.ok) throw new Error(`npm pack ${pkgName}@${version} failed`);
       const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
       if (!tgz) throw new Error(`npm pack left no tarball in ${tmp}`);
-      const unpacked = await run('tar', ['-xzf', tgz], { cwd: tmp, timeoutSec: opts.fetchTimeout, label: 'tar' });
+      const unpacked = await run('tar', ['-xzf', tgz], {
+        cwd: tmp,
+        timeoutSec: opts.fetchTimeout,
+        label: 'tar',
+      });
       if (!unpacked.ok) throw new Error(`could not unpack ${tgz}`);
       rmSync(path.join(tmp, tgz), { force: true });
       rmSync(home, { recursive: true, force: true });
@@ -383,7 +393,10 @@ async function main() {
   const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
   if (!opts.fetchOnly && pkg.scripts?.['build:ts']) {
     banner('build:ts (once, with the system node)');
-    const r = await run('npm', ['run', '--silent', 'build:ts'], { timeoutSec: opts.buildTimeout, label: 'build:ts' });
+    const r = await run('npm', ['run', '--silent', 'build:ts'], {
+      timeoutSec: opts.buildTimeout,
+      label: 'build:ts',
+    });
     if (!r.ok) {
       console.error(red('node-matrix: build:ts failed; the tests would run against stale or missing dist/'));
       process.exit(1);
@@ -419,7 +432,8 @@ async function main() {
       banner(`node ${node.version} (${node.source}): test`);
       const t = await test(node, opts, vitest);
       row.tests = t.ok ? 'ok' : t.timedOut ? 'TIMEOUT' : 'FAIL';
-      if (t.counts) Object.assign(row, { passed: t.counts.passed, failed: t.counts.failed, skipped: t.counts.skipped });
+      if (t.counts)
+        Object.assign(row, { passed: t.counts.passed, failed: t.counts.failed, skipped: t.counts.skipped });
       if (t.ok && t.counts?.failedFiles) row.tests = 'FAIL';
       if (t.counts && t.counts.total === 0) row.tests = 'FAIL: no tests';
     }
@@ -442,8 +456,11 @@ async function main() {
 
   banner('summary');
   table(rows);
-  if (!opts.fetchOnly) console.log(`\nbuild/ restored for the system node ${process.versions.node}: ${restored}`);
-  const bad = rows.filter((r) => (opts.fetchOnly ? r.build !== 'skipped' : r.build !== 'ok' || r.tests !== 'ok'));
+  if (!opts.fetchOnly)
+    console.log(`\nbuild/ restored for the system node ${process.versions.node}: ${restored}`);
+  const bad = rows.filter((r) =>
+    opts.fetchOnly ? r.build !== 'skipped' : r.build !== 'ok' || r.tests !== 'ok',
+  );
   if (bad.length || restored === 'FAILED') {
     console.log(red(`\nnode-matrix: failed on ${bad.map((r) => r.version).join(', ') || 'restore'}`));
     process.exit(1);
