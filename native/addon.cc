@@ -23,6 +23,7 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("watchSignal", &Addon::WatchSignal),
                              InstanceMethod("unwatchSignal", &Addon::UnwatchSignal),
                              InstanceMethod("gc", &Addon::Gc),
+                             InstanceMethod("abi", &Addon::Abi),
                              InstanceMethod("firstInProcess", &Addon::FirstInProcess),
                              InstanceMethod("gcSetInterest", &Addon::GcSetInterest),
                              InstanceMethod("gcNames", &Addon::GcNames),
@@ -105,6 +106,13 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value UnwatchSignal(const Napi::CallbackInfo& info) {
     signal_watcher::Unwatch(env_);
     return info.Env().Undefined();
+  }
+
+  // abi() -> the NODE_MODULE_VERSION this was compiled for. The addon uses V8 and Node's C++
+  // API, so unlike a pure Node-API addon it must run on the Node it was built for; the loader
+  // checks this instead of letting a stale build misbehave.
+  Napi::Value Abi(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), NODE_MODULE_VERSION);
   }
 
   // gc(): a full, synchronous collection; no --expose-gc needed.

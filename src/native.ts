@@ -36,6 +36,8 @@ export interface Binding {
   watchSignal(signo: number): number;
   unwatchSignal(): void;
   gc(): void;
+  /** The NODE_MODULE_VERSION the addon was compiled for. */
+  abi(): number;
   /** True for the first call with `key` from any thread of the process. */
   firstInProcess(key: string): boolean;
   /** Wants records of full GCs ('stats', 'leak') and/or every GC ('gc'); returns whether hooked. */
@@ -56,7 +58,12 @@ export function loadBinding(root: string = packageRoot): Binding {
   const requireHere = createRequire(join(packageRoot, 'package.json'));
   try {
     const load = requireHere('node-gyp-build') as (dir: string) => Binding;
-    return load(root);
+    const binding = load(root);
+    const built = binding.abi();
+    if (built !== Number(process.versions.modules)) {
+      throw new Error(`the addon was built for ABI ${built} (another Node.js version)`);
+    }
+    return binding;
   } catch (cause) {
     const tried = [
       join(root, 'prebuilds', `${process.platform}-${process.arch}`),
