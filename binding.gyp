@@ -7,10 +7,12 @@
         "native/environment.cc",
         "native/snapshot_writer.cc",
         "native/heap_summary.cc",
-        "native/signal_watcher.cc"
+        "native/signal_watcher.cc",
+        "native/gc_monitor.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [
+        "NAPI_VERSION=8",
         "NAPI_DISABLE_CPP_EXCEPTIONS",
         "NODE_ADDON_API_DISABLE_DEPRECATED",
         "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"

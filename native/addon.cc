@@ -1,6 +1,11 @@
 // Registers the binding's functions. Each load of the module gets one Addon; the state that
 // must exist once per environment lives in Environment (environment.h).
+#include <mutex>
+#include <set>
+#include <string>
+
 #include "environment.h"
+#include "gc_monitor.h"
 #include "heap_summary.h"
 #include "signal_watcher.h"
 #include "snapshot_writer.h"
@@ -9,7 +14,7 @@ namespace heapwatch {
 
 class Addon : public Napi::Addon<Addon> {
  public:
-  Addon(Napi::Env env, Napi::Object exports) : isolate_(v8::Isolate::GetCurrent()) {
+  Addon(Napi::Env env, Napi::Object exports) : isolate_(v8::Isolate::GetCurrent()), load_(env) {
     env_ = Environment::Acquire(env);
     DefineAddon(exports, {
                              InstanceMethod("setSink", &Addon::SetSink),
@@ -23,12 +28,20 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("heapDiffEnd", &Addon::HeapDiffEnd),
                              InstanceMethod("heapDiffBytes", &Addon::HeapDiffBytes),
                              InstanceMethod("bareSnapshot", &Addon::BareSnapshot),
+                             InstanceMethod("abi", &Addon::Abi),
+                             InstanceMethod("firstInProcess", &Addon::FirstInProcess),
+                             InstanceMethod("gcSetInterest", &Addon::GcSetInterest),
+                             InstanceMethod("gcNames", &Addon::GcNames),
+                             InstanceMethod("gcProbe", &Addon::GcProbe),
                          });
   }
 
   ~Addon() {
     // The environment may already be gone when this load's instance data is finalized.
-    if (Environment* env = Environment::Find(isolate_)) env->RemoveSink(napi_env_);
+    if (Environment* env = Environment::Find(isolate_)) {
+      env->RemoveSink(napi_env_);
+      if (env->gc_monitor != nullptr) env->gc_monitor->SetInterest(load_, false, false);
+    }
   }
 
  private:
@@ -100,6 +113,13 @@ class Addon : public Napi::Addon<Addon> {
     return info.Env().Undefined();
   }
 
+  // abi() -> the NODE_MODULE_VERSION this was compiled for. The addon uses V8 and Node's C++
+  // API, so unlike a pure Node-API addon it must run on the Node it was built for; the loader
+  // checks this instead of letting a stale build misbehave.
+  Napi::Value Abi(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), NODE_MODULE_VERSION);
+  }
+
   // gc(): a full, synchronous collection; no --expose-gc needed.
   Napi::Value Gc(const Napi::CallbackInfo& info) {
     isolate_->LowMemoryNotification();
@@ -120,7 +140,44 @@ class Addon : public Napi::Addon<Addon> {
     return heapwatch::BareSnapshot(env_, info);
   }
 
+  // firstInProcess(key) -> true for the first call with `key` from any environment of the
+  // process: notices about process-wide things (NODE_HEAPDUMP_OPTIONS) are printed once, not
+  // again by every worker. Process-wide on purpose; never destroyed (workers may outlive exit).
+  Napi::Value FirstInProcess(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_string)) return Napi::Value();
+    static auto* mutex = new std::mutex();
+    static auto* seen = new std::set<std::string>();
+    std::lock_guard<std::mutex> lock(*mutex);
+    bool first = seen->insert(info[0].As<Napi::String>().Utf8Value()).second;
+    return Napi::Boolean::New(info.Env(), first);
+  }
+
+  // gcSetInterest(full, every): this load wants records of full GCs ('stats', 'leak') and/or
+  // of every GC ('gc'). The environment's hooks exist while any load wants anything.
+  Napi::Value GcSetInterest(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_boolean) || !Expect(info, 1, napi_boolean)) return Napi::Value();
+    bool full = info[0].As<Napi::Boolean>().Value();
+    bool every = info[1].As<Napi::Boolean>().Value();
+    if (full || every || env_->gc_monitor != nullptr) {
+      GcMonitor::Get(env_)->SetInterest(load_, full, every);
+    }
+    return Napi::Boolean::New(info.Env(),
+                              env_->gc_monitor != nullptr && env_->gc_monitor->hooked());
+  }
+
+  // gcProbe(): asks V8 to start incremental marking now (a full GC that finishes in small steps
+  // and reports as mark-sweep-compact), so that leak detection sees a measured heap without
+  // waiting for V8's own, rare, full GCs. Does nothing if marking already runs.
+  Napi::Value GcProbe(const Napi::CallbackInfo& info) {
+    isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kModerate);
+    return info.Env().Undefined();
+  }
+
+  // gcNames() -> { types, flags, stride }: how to read the Float64Array of 'gc' records.
+  Napi::Value GcNames(const Napi::CallbackInfo& info) { return GcMonitor::Names(info.Env()); }
+
   v8::Isolate* isolate_;
+  napi_env load_;
   Environment* env_;
   napi_env napi_env_ = nullptr;
   bool signal_cleanup_registered_ = false;

@@ -1,9 +1,13 @@
 // Per-environment state shared by every copy of the addon in one Node.js environment.
 #pragma once
 
-// node.h first: it sets NAPI_VERSION to what this Node provides, which napi.h then uses.
-#include <napi.h>
+// Node 20's node_version.h defines NAPI_VERSION unconditionally (to what that Node provides);
+// keep the version binding.gyp pins for napi.h, whatever the include order.
+#pragma push_macro("NAPI_VERSION")
+#undef NAPI_VERSION
 #include <node.h>
+#pragma pop_macro("NAPI_VERSION")
+#include <napi.h>
 #include <uv.h>
 #include <v8.h>
 

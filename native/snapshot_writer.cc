@@ -74,7 +74,7 @@ SnapshotState::SnapshotState(Environment* env) : env_(env) {
     uint32_t i = 0;
     for (const SnapshotResult& r : pending_) {
       Napi::Object item = Napi::Object::New(napi);
-      item.Set("path", Absolute(r.path));
+      item.Set("path", r.path);  // made absolute when written: cwd may have changed since
       item.Set("trigger", r.trigger);
       item.Set("bytes", r.bytes);
       item.Set("durationMs", r.duration_ms);
@@ -209,13 +209,15 @@ SnapshotResult SnapshotState::Write(const std::string& path, const char* trigger
 
 void SnapshotState::WriteUnattended(const char* trigger) {
   SnapshotResult r = Write(NextPath(trigger), trigger);
+  // Resolved now: the event reaches JS later, when the current directory may be another one.
+  r.path = Absolute(r.path);
   // Printed here, not from JS: the process may be stuck in JavaScript for a long time yet.
   if (r.error == 0) {
-    fprintf(stderr, "heapwatch: wrote %s (%.1f MB in %.0f ms, %s)\n", Absolute(r.path).c_str(),
+    fprintf(stderr, "heapwatch: wrote %s (%.1f MB in %.0f ms, %s)\n", r.path.c_str(),
             r.bytes / (1024.0 * 1024.0), r.duration_ms, trigger);
   } else {
-    fprintf(stderr, "heapwatch: could not write %s: %s %s (%s)\n", Absolute(r.path).c_str(),
-            r.syscall, uv_err_name(-r.error), trigger);
+    fprintf(stderr, "heapwatch: could not write %s: %s %s (%s)\n", r.path.c_str(), r.syscall,
+            uv_err_name(-r.error), trigger);
   }
   pending_.push_back(std::move(r));
   env_->Wake();

@@ -3,11 +3,14 @@ import { EventEmitter } from 'node:events';
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { HeapwatchError } from './errors.js';
+import { attachGcEvents, type GcEvent } from './gc-events.js';
+import type { LeakInformation, StatsInformation } from './gc-stats.js';
 import { createHeapDiff, type HeapDiffConstructor } from './heap-diff.js';
 import type { Binding, NativeSnapshotEvent } from './native.js';
 import {
   type ConfigureOptions,
   DEFAULTS,
+  mergeSettings,
   parseEnvOptions,
   type Settings,
   validateConfigure,
@@ -25,6 +28,12 @@ import {
 export interface HeapwatchEvents {
   /** After every snapshot heapwatch writes on its own (signal, ...), or its failure. */
   snapshot: [event: SnapshotEvent];
+  /** After each full GC (memwatch's statistics), on a later turn of the event loop. */
+  stats: [stats: StatsInformation];
+  /** When the heap kept growing over several full GCs; emitted before that GC's 'stats'. */
+  leak: [info: LeakInformation];
+  /** After every GC, in order, while listened to. */
+  gc: [event: GcEvent];
 }
 
 /** The exported object: an EventEmitter with heapdump's and memwatch's functions as own properties. */
@@ -36,6 +45,14 @@ export interface Heapwatch extends EventEmitter {
    */
   writeSnapshot(filename?: string, callback?: WriteSnapshotCallback): boolean;
   writeSnapshot(callback: WriteSnapshotCallback): boolean;
+  /**
+   * memwatch's gc(): a full, synchronous garbage collection (no --expose-gc needed). At least one
+   * 'stats' event follows, after it returns.
+   * @example
+   *   heapwatch.once('stats', (stats) => console.log(stats.current_base));
+   *   heapwatch.gc();
+   */
+  gc(): void;
   /** Writes a heap snapshot; resolves with its path, size and duration. */
   snapshot(options?: SnapshotOptions): Promise<SnapshotInfo>;
   /**
@@ -96,7 +113,8 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
         value: value.bind(emitter),
         writable: true,
         configurable: true,
-        enumerable: false,
+        // Enumerable: Babel's and older TypeScript's interop helpers copy with for...in.
+        enumerable: true,
       });
     }
   }
@@ -115,11 +133,15 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
     }
     binding.configureNaming(next.dir === '' ? '' : resolve(next.dir), next.name, host.threadId);
     settings = next;
+    gcEvents.settingsChanged();
   }
 
+  const gcEvents = attachGcEvents(emitter, binding, () => settings.leak);
   binding.setSink((kind, payload) => {
     if (kind === 'snapshot') {
       for (const e of payload as NativeSnapshotEvent[]) emitter.emit('snapshot', toSnapshotEvent(e));
+    } else if (kind === 'gc') {
+      gcEvents.onRecords(payload as Float64Array);
     }
   });
 
@@ -129,7 +151,10 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
     writeSnapshot: api.writeSnapshot,
     snapshot: api.snapshot,
     configure(options: ConfigureOptions): void {
-      apply({ ...settings, ...validateConfigure(options) });
+      apply(mergeSettings(settings, validateConfigure(options)));
+    },
+    gc(): void {
+      binding.gc();
     },
   };
   for (const [key, value] of Object.entries(own)) {
@@ -140,6 +165,10 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
 
   // Start from "signal off" so that apply() installs what the defaults and the environment ask for.
   settings = { ...DEFAULTS, signal: false };
-  apply({ ...DEFAULTS, ...parseEnvOptions(host.envOptions, host.warn) });
+  // The variable is process-wide: its notices are printed by the first environment that reads
+  // it, not again by each worker (a worker given another value gets its own).
+  const envText = host.envOptions ?? '';
+  const envWarn = binding.firstInProcess(`NODE_HEAPDUMP_OPTIONS=${envText}`) ? host.warn : () => {};
+  apply(mergeSettings(DEFAULTS, parseEnvOptions(envText, envWarn)));
   return emitter;
 }

@@ -15,6 +15,9 @@ export type {
   HeapDiffResult,
   HeapDiffSnapshotInfo,
 } from './heap-diff.js';
+export const gc = heapwatch.gc;
+export type { GcEvent, GcFlag, GcType } from './gc-events.js';
+export type { HeapStatistics, LeakInformation, LeakSettings, StatsInformation } from './gc-stats.js';
 export type { Heapwatch, HeapwatchEvents } from './heapwatch.js';
 export type { ConfigureOptions, Settings } from './options.js';
 export type {

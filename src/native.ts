@@ -19,7 +19,14 @@ export interface NativeSnapshotEvent extends NativeWriteResult {
   trigger: string;
 }
 
-export type SinkKind = 'snapshot' | (string & {});
+export type SinkKind = 'snapshot' | 'gc' | (string & {});
+
+/** How to read the addon's GC records: names by code, and doubles per record. */
+export interface GcNames {
+  types: string[];
+  flags: string[];
+  stride: number;
+}
 
 /** The addon's surface (native/addon.cc). One instance per load, per environment. */
 export interface Binding extends HeapDiffBinding {
@@ -30,6 +37,15 @@ export interface Binding extends HeapDiffBinding {
   watchSignal(signo: number): number;
   unwatchSignal(): void;
   gc(): void;
+  /** The NODE_MODULE_VERSION the addon was compiled for. */
+  abi(): number;
+  /** True for the first call with `key` from any thread of the process. */
+  firstInProcess(key: string): boolean;
+  /** Wants records of full GCs ('stats', 'leak') and/or every GC ('gc'); returns whether hooked. */
+  gcSetInterest(full: boolean, every: boolean): boolean;
+  gcNames(): GcNames;
+  /** Starts incremental marking (a full GC in small steps) unless it already runs. */
+  gcProbe(): void;
 }
 
 export const SUPPORTED_NODE = '20, 22, 24 and 26 (linux-x64 prebuilt; elsewhere built from source)';
@@ -38,10 +54,17 @@ export const SUPPORTED_NODE = '20, 22, 24 and 26 (linux-x64 prebuilt; elsewhere 
 export const packageRoot = join(__dirname, '..');
 
 export function loadBinding(root: string = packageRoot): Binding {
-  const requireHere = createRequire(join(root, 'package.json'));
+  // The loader is heapwatch's own dependency: resolve it from the package, whatever `root` is,
+  // so that a failure reports the missing build rather than a missing loader.
+  const requireHere = createRequire(join(packageRoot, 'package.json'));
   try {
     const load = requireHere('node-gyp-build') as (dir: string) => Binding;
-    return load(root);
+    const binding = load(root);
+    const built = binding.abi();
+    if (built !== Number(process.versions.modules)) {
+      throw new Error(`the addon was built for ABI ${built} (another Node.js version)`);
+    }
+    return binding;
   } catch (cause) {
     const tried = [
       join(root, 'prebuilds', `${process.platform}-${process.arch}`),

@@ -22,13 +22,21 @@ const sizes = process.argv.slice(2).map(Number);
 if (sizes.length === 0) sizes.push(230_000, 2_500_000);
 
 function measure(subject, items) {
-  const child = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', join(here, 'child.cjs'), subject, String(items)], {
-    encoding: 'utf8',
-    timeout: 15 * 60_000,
-    killSignal: 'SIGKILL',
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--max-old-space-size=8192', join(here, 'child.cjs'), subject, String(items)],
+    {
+      encoding: 'utf8',
+      timeout: 15 * 60_000,
+      killSignal: 'SIGKILL',
+    },
+  );
   if (child.status !== 0) {
-    return { subject, items, failed: `${child.signal ?? `exit ${child.status}`}: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}` };
+    return {
+      subject,
+      items,
+      failed: `${child.signal ?? `exit ${child.status}`}: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    };
   }
   return JSON.parse(child.stdout.trim().split('\n').pop());
 }
@@ -39,8 +47,10 @@ for (const items of sizes) {
   const bare = measure('bare', items);
   const runs = { heapwatch: measure('heapwatch', items), airbnb: measure('airbnb', items) };
   const nodes = runs.heapwatch.nodes ?? runs.airbnb.nodes;
-  console.log(`\n${items} items, ${nodes} snapshot nodes; one bare TakeHeapSnapshot+Delete: ${bare.snapshotMs?.toFixed(0)} ms, ` +
-    `RSS held after it: ${mb(bare.heldBytes)} MB, peak ${mb(bare.peakRssBytes)} MB`);
+  console.log(
+    `\n${items} items, ${nodes} snapshot nodes; one bare TakeHeapSnapshot+Delete: ${bare.snapshotMs?.toFixed(0)} ms, ` +
+      `RSS held after it: ${mb(bare.heldBytes)} MB, peak ${mb(bare.peakRssBytes)} MB`,
+  );
   for (const [name, r] of Object.entries(runs)) {
     if (r.failed) {
       console.log(`  ${name}: failed (${r.failed})`);
@@ -67,6 +77,7 @@ for (const items of sizes) {
   }
   const h = rows.find((r) => r.items === items && r.name === 'heapwatch');
   const a = rows.find((r) => r.items === items && r.name === 'airbnb');
-  if (h?.totalMs && a?.totalMs) console.log(`  heapwatch is ${(a.totalMs / h.totalMs).toFixed(1)}x faster than airbnb overall`);
+  if (h?.totalMs && a?.totalMs)
+    console.log(`  heapwatch is ${(a.totalMs / h.totalMs).toFixed(1)}x faster than airbnb overall`);
 }
 console.log(`\n${JSON.stringify(rows)}`);

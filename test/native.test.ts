@@ -1,0 +1,54 @@
+// The addon loader's failure message: what was tried, and what to do.
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { HeapwatchError } from '../src/errors.js';
+import { loadBinding } from '../src/native.js';
+import { ROOT, tempDir } from './helpers.js';
+
+function loadError(root: string): HeapwatchError {
+  try {
+    loadBinding(root);
+  } catch (e) {
+    return e as HeapwatchError;
+  }
+  throw new Error(`loadBinding(${root}) did not fail`);
+}
+
+function expectHelpfulMessage(error: HeapwatchError, root: string) {
+  expect(error).toBeInstanceOf(HeapwatchError);
+  expect(error.code).toBe('ERR_HEAPWATCH_NATIVE_LOAD');
+  const message = error.message;
+  expect(message).toContain(process.version);
+  expect(message).toContain(`${process.platform}-${process.arch}`);
+  expect(message).toContain(
+    `Tried:\n  ${join(root, 'prebuilds', `${process.platform}-${process.arch}`)} (missing)`,
+  );
+  expect(message).toContain(`${join(root, 'build', 'Release')} (missing)`);
+  expect(message).toMatch(/Node\.js: 20, 22, 24 and 26/);
+  expect(message).toContain('npm rebuild heapwatch');
+  expect(message).toMatch(/C\+\+20 compiler/);
+  expect(error.cause).toBeDefined();
+}
+
+test('loadBinding("/nonexistent") says what it tried, why it failed and what to do', () => {
+  const error = loadError('/nonexistent');
+  expectHelpfulMessage(error, '/nonexistent');
+  // The reason is the missing build, not heapwatch's own loader.
+  expect(error.message).not.toMatch(/Cannot find module 'node-gyp-build'/);
+  expect(error.message).toMatch(/Reason: .*No native build was found/);
+});
+
+test('a package root without a build gives the same help', () => {
+  const root = tempDir();
+  mkdirSync(join(root, 'build'));
+  symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
+  const error = loadError(root);
+  expectHelpfulMessage(error, root);
+  expect(error.message).toMatch(/Reason: .*No native build was found/);
+});
+
+test('the real package root loads', () => {
+  const binding = loadBinding(ROOT);
+  expect(typeof binding.writeSnapshot).toBe('function');
+});
