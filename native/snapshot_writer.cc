@@ -177,6 +177,7 @@ SnapshotResult SnapshotState::Write(const std::string& path, const char* trigger
   }
 
   FileStream stream(fd);
+  writing_ = true;
   {
     v8::Isolate* isolate = env_->isolate();
     v8::HandleScope scope(isolate);
@@ -185,6 +186,7 @@ SnapshotResult SnapshotState::Write(const std::string& path, const char* trigger
     snapshot->Serialize(&stream, v8::HeapSnapshot::kJSON);
     const_cast<v8::HeapSnapshot*>(snapshot)->Delete();
   }
+  writing_ = false;
 
   if (stream.error != 0) {
     result.error = stream.error;
@@ -204,10 +206,21 @@ SnapshotResult SnapshotState::Write(const std::string& path, const char* trigger
     result.bytes = stream.bytes;
   }
   result.duration_ms = static_cast<double>(uv_hrtime() - start) / 1e6;
+  if (!deferred_.empty()) {
+    std::string deferred = std::move(deferred_);
+    deferred_.clear();
+    WriteUnattended(deferred.c_str());
+  }
   return result;
 }
 
 void SnapshotState::WriteUnattended(const char* trigger) {
+  if (writing_) {
+    // An interrupt that V8 runs while a snapshot is being taken (some versions check for
+    // interrupts inside it): write this one right after, never nested in the other.
+    deferred_ = trigger;
+    return;
+  }
   SnapshotResult r = Write(NextPath(trigger), trigger);
   // Resolved now: the event reaches JS later, when the current directory may be another one.
   r.path = Absolute(r.path);

@@ -49,6 +49,8 @@ class SnapshotState {
  private:
   Environment* env_;
   uint64_t seq_ = 0;
+  bool writing_ = false;  // a snapshot is being taken and serialized
+  std::string deferred_;  // trigger of an unattended snapshot asked for meanwhile
   std::deque<SnapshotResult> pending_;
 };
 

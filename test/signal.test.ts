@@ -257,7 +257,13 @@ describe('SIGUSR2', () => {
     }
     await child.waitFor('written', 20_000);
     expect(child.lines('written')[0]).toEqual([true, true, true, true, true, true]);
-    await until(() => child.lines('event').length === snapshotsIn(cwd).length, 10_000, 'the events');
+    // A signal sent just before 'written' may still be writing: wait until every file has its
+    // event and nothing is in flight, twice, a moment apart.
+    const settled = () =>
+      child.lines('event').length === snapshotsIn(cwd).length && tempFilesIn(cwd).length === 0;
+    await until(settled, 10_000, 'the events');
+    await sleep(300);
+    await until(settled, 10_000, 'the events, again');
     for (const f of readdirSync(cwd)) readSnapshot(join(cwd, f));
     expect(tempFilesIn(cwd)).toEqual([]);
     child.process.stdin!.end();
