@@ -12,6 +12,10 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <mutex>
+
+#include "disk_guard.h"
+#include "snapshot_ledger.h"
 
 namespace heapwatch {
 
@@ -80,6 +84,8 @@ SnapshotState::SnapshotState(Environment* env) : env_(env) {
       item.Set("durationMs", r.duration_ms);
       item.Set("errno", r.error);
       item.Set("syscall", r.syscall);
+      item.Set("needed", r.needed);
+      item.Set("free", r.free);
       list.Set(i++, item);
     }
     pending_.clear();
@@ -88,12 +94,25 @@ SnapshotState::SnapshotState(Environment* env) : env_(env) {
 }
 
 std::string SnapshotState::NextPath(const char* trigger) {
+  // Process-wide: workers and the main thread share a directory and often a template.
+  static std::mutex clock_mutex;
+  static long long last_us = 0;
+  static unsigned long long last_seq = 0;
   struct timeval tv;
   gettimeofday(&tv, nullptr);
+  long long now_us = static_cast<long long>(tv.tv_sec) * 1000000 + tv.tv_usec;
+  unsigned long long seq;
+  {
+    std::lock_guard<std::mutex> lock(clock_mutex);
+    if (now_us <= last_us) now_us = last_us + 1;  // two names in one microsecond: next one
+    last_us = now_us;
+    seq = ++last_seq;
+  }
+  tv.tv_sec = static_cast<time_t>(now_us / 1000000);
+  tv.tv_usec = static_cast<suseconds_t>(now_us % 1000000);
   struct tm utc;
   time_t secs = tv.tv_sec;
   gmtime_r(&secs, &utc);
-  seq_++;
 
   std::string name;
   const std::string& t = naming.name_template;
@@ -108,7 +127,7 @@ std::string SnapshotState::NextPath(const char* trigger) {
         } else if (key == "tid") {
           AppendNumber(&name, "%lld", naming.thread_id);
         } else if (key == "seq") {
-          AppendNumber(&name, "%lld", static_cast<long long>(seq_));
+          AppendNumber(&name, "%lld", static_cast<long long>(seq));
         } else if (key == "sec") {
           AppendNumber(&name, "%lld", static_cast<long long>(tv.tv_sec));
         } else if (key == "usec") {
@@ -134,7 +153,7 @@ std::string SnapshotState::NextPath(const char* trigger) {
   return naming.dir + (naming.dir.back() == '/' ? "" : "/") + name;
 }
 
-SnapshotResult SnapshotState::Write(const std::string& path, const char* trigger) {
+SnapshotResult SnapshotState::Write(const std::string& path, const char* trigger, bool record) {
   SnapshotResult result;
   result.path = path;
   result.trigger = trigger;
@@ -157,6 +176,16 @@ SnapshotResult SnapshotState::Write(const std::string& path, const char* trigger
   }
   if (result.error != 0) {
     result.syscall = "open";
+    return result;
+  }
+
+  // Before the (expensive, memory-hungry) snapshot: will the file fit at all?
+  disk_guard::Verdict room = disk_guard::Check(env_->isolate(), DirName(path));
+  if (!room.ok) {
+    result.error = ENOSPC;
+    result.syscall = "statfs";
+    result.needed = room.needed;
+    result.free = room.free;
     return result;
   }
 
@@ -190,6 +219,8 @@ SnapshotResult SnapshotState::Write(const std::string& path, const char* trigger
     result.error = stream.error;
     result.syscall = "write";
   }
+  struct stat written;
+  bool have_inode = ::fstat(fd, &written) == 0;
   if (::close(fd) != 0 && result.error == 0) {
     result.error = errno;
     result.syscall = "close";
@@ -202,22 +233,37 @@ SnapshotResult SnapshotState::Write(const std::string& path, const char* trigger
     ::unlink(temp.c_str());
   } else {
     result.bytes = stream.bytes;
+    if (record && have_inode) {
+      snapshot_ledger::Record(DirName(path), base, static_cast<unsigned long long>(written.st_ino),
+                              stream.bytes);
+    }
   }
   result.duration_ms = static_cast<double>(uv_hrtime() - start) / 1e6;
   return result;
 }
 
-void SnapshotState::WriteUnattended(const char* trigger) {
-  SnapshotResult r = Write(NextPath(trigger), trigger);
+SnapshotResult SnapshotState::WriteUnattended(const char* trigger) {
+  SnapshotResult r = Write(NextPath(trigger), trigger, true);
   // Printed here, not from JS: the process may be stuck in JavaScript for a long time yet.
   if (r.error == 0) {
     fprintf(stderr, "heapwatch: wrote %s (%.1f MB in %.0f ms, %s)\n", Absolute(r.path).c_str(),
             r.bytes / (1024.0 * 1024.0), r.duration_ms, trigger);
+  } else if (r.needed > 0) {
+    fprintf(stderr,
+            "heapwatch: could not write %s: ENOSPC, the snapshot needs at least %.1f MB and "
+            "only %.1f MB are free (%s)\n",
+            Absolute(r.path).c_str(), r.needed / (1024.0 * 1024.0), r.free / (1024.0 * 1024.0),
+            trigger);
   } else {
     fprintf(stderr, "heapwatch: could not write %s: %s %s (%s)\n", Absolute(r.path).c_str(),
             r.syscall, uv_err_name(-r.error), trigger);
   }
-  pending_.push_back(std::move(r));
+  Deliver(r);
+  return r;
+}
+
+void SnapshotState::Deliver(SnapshotResult result) {
+  pending_.push_back(std::move(result));
   env_->Wake();
 }
 
