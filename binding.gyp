@@ -6,7 +6,10 @@
         "native/addon.cc",
         "native/environment.cc",
         "native/snapshot_writer.cc",
-        "native/signal_watcher.cc"
+        "native/signal_watcher.cc",
+        "native/disk_guard.cc",
+        "native/snapshot_ledger.cc",
+        "native/heap_limit.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [
