@@ -1,7 +1,6 @@
 // Builds the exported object: memwatch's EventEmitter, heapdump's writeSnapshot, and the modern API.
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:os';
-import { resolve } from 'node:path';
 import { HeapwatchError } from './errors.js';
 import type { Binding, NativeSnapshotEvent } from './native.js';
 import {
@@ -11,6 +10,7 @@ import {
   type Settings,
   validateConfigure,
 } from './options.js';
+import { createProduction, ensureDir } from './production.js';
 import {
   createSnapshotApi,
   type SnapshotEvent,
@@ -22,7 +22,7 @@ import {
 
 /** The events heapwatch emits. It never emits 'error'. */
 export interface HeapwatchEvents {
-  /** After every snapshot heapwatch writes on its own (signal, ...), or its failure. */
+  /** After every snapshot heapwatch writes on its own (signal, leak, heap-limit), or its failure. */
   snapshot: [event: SnapshotEvent];
 }
 
@@ -93,27 +93,45 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
 
   let settings: Settings = { ...DEFAULTS };
 
+  const production = createProduction(binding, emitter, {
+    isMainThread: host.isMainThread,
+    warn: host.warn,
+    settings: () => settings,
+    writeUnattended: (trigger) => api.unattended(trigger, host.warn),
+  });
+
+  // Throws (changing nothing) when the directory cannot be created.
   function apply(next: Settings): void {
+    next = { ...next, dir: ensureDir(next.dir) };
     // The signal is process-wide: only the main thread answers it.
-    if (host.isMainThread && next.signal !== settings.signal) {
+    const signalChanged =
+      next.signal !== settings.signal || (next.signal && next.signalName !== settings.signalName);
+    if (host.isMainThread && signalChanged) {
       if (next.signal) {
-        const err = binding.watchSignal(constants.signals.SIGUSR2);
-        if (err !== 0) host.warn(`heapwatch: could not watch SIGUSR2 (libuv error ${err})`);
+        const signo = constants.signals[next.signalName as keyof typeof constants.signals];
+        const err = binding.watchSignal(signo);
+        if (err !== 0) host.warn(`heapwatch: could not watch ${next.signalName} (libuv error ${err})`);
       } else {
         binding.unwatchSignal();
       }
     }
-    binding.configureNaming(next.dir === '' ? '' : resolve(next.dir), next.name, host.threadId);
+    binding.configureNaming(next.dir, next.name, host.threadId);
+    production.apply(settings, next);
+    const prev = settings;
     settings = next;
+    production.settled(prev, next);
   }
 
   binding.setSink((kind, payload) => {
     if (kind === 'snapshot') {
-      for (const e of payload as NativeSnapshotEvent[]) emitter.emit('snapshot', toSnapshotEvent(e));
+      for (const e of payload as NativeSnapshotEvent[]) {
+        emitter.emit('snapshot', toSnapshotEvent(e));
+        if (e.errno === 0) production.afterWrite(e.path);
+      }
     }
   });
 
-  const api = createSnapshotApi(binding);
+  const api = createSnapshotApi(binding, { afterWrite: production.afterWrite });
   const own = {
     writeSnapshot: api.writeSnapshot,
     snapshot: api.snapshot,
@@ -129,6 +147,15 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
 
   // Start from "signal off" so that apply() installs what the defaults and the environment ask for.
   settings = { ...DEFAULTS, signal: false };
-  apply({ ...DEFAULTS, ...parseEnvOptions(host.envOptions, host.warn) });
+  const fromEnv = parseEnvOptions(host.envOptions, host.warn);
+  try {
+    apply({ ...DEFAULTS, ...fromEnv });
+  } catch (error) {
+    // Only the directory can fail here: say so, and write to the current directory instead.
+    host.warn(
+      `heapwatch: ignoring NODE_HEAPDUMP_OPTIONS item "dir=${fromEnv.dir}": ${(error as Error).message}`,
+    );
+    apply({ ...DEFAULTS, ...fromEnv, dir: '' });
+  }
   return emitter;
 }

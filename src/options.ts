@@ -1,26 +1,54 @@
 // Settings: NODE_HEAPDUMP_OPTIONS and configure() parse into the same shape, validated here only.
 import { HeapwatchError, invalidArg } from './errors.js';
+import { DEFAULT_LEAK_SNAPSHOT, type LeakSnapshotSettings } from './leak-snapshot.js';
+import { templateProblem } from './naming.js';
+import { snapshotSignal, snapshotSignalList } from './signals.js';
 
 /** Everything configure() and NODE_HEAPDUMP_OPTIONS can set. */
 export interface Settings {
-  /** Write a snapshot on SIGUSR2 (main thread only). */
+  /** Write a snapshot on `signalName` (main thread only). */
   signal: boolean;
+  /** The snapshot signal: SIGUSR2 unless configured (see signals.ts for the allowed ones). */
+  signalName: string;
   /** Directory for the snapshots heapwatch names itself; '' = the current directory at write time. */
   dir: string;
   /** File name template for the snapshots heapwatch names itself. */
   name: string;
+  /** Keep at most this many of heapwatch's own snapshots per directory; false = keep all. */
+  keep: number | false;
+  /** Write a snapshot when V8 nears its heap limit, at most `max` times. */
+  heapLimit: false | { max: number };
+  /** Write a snapshot on 'leak', at most once per `cooldown` ms and `max` times. */
+  snapshotOnLeak: false | LeakSnapshotSettings;
 }
 
 export const DEFAULT_NAME = 'heapdump-{sec}.{usec}.heapsnapshot';
 
 export const DEFAULTS: Readonly<Settings> = Object.freeze({
   signal: true,
+  signalName: 'SIGUSR2',
   dir: '',
   name: DEFAULT_NAME,
+  keep: false,
+  heapLimit: false,
+  snapshotOnLeak: false,
 });
 
-/** What configure() accepts: any subset of the settings. */
-export type ConfigureOptions = Partial<Settings>;
+/** What configure() accepts. */
+export interface ConfigureOptions {
+  /** true/false, or the name of the signal to use instead of SIGUSR2 (which turns it on). */
+  signal?: boolean | string;
+  /** Directory for the snapshots heapwatch names itself; created 0700; relative to cwd now. */
+  dir?: string;
+  /** Name template: {pid} {tid} {seq} {date} {trigger} {sec} {usec}. */
+  name?: string;
+  /** Keep at most N of heapwatch's own snapshots per directory; false = keep all. */
+  keep?: number | false;
+  /** Snapshot near the heap limit; `max` defaults to 1. */
+  heapLimit?: boolean | { max?: number };
+  /** Snapshot on 'leak'; `cooldown` (ms, or '10m', '30s', ...) defaults to 10 minutes, `max` to 3. */
+  snapshotOnLeak?: boolean | { cooldown?: number | string; max?: number };
+}
 
 type Warn = (line: string) => void;
 
@@ -42,15 +70,55 @@ const forkNotice: EnvItem = (value, _into, warn) => {
   );
 };
 
+// A `key=value` item: the value is required and checked by the same rule as configure()'s key.
+function valued(
+  check: (value: string, name: string, into: Partial<Settings>) => Partial<Settings>,
+  name: string,
+): EnvItem {
+  return (value, into) => {
+    if (value === undefined || value === '') throw new Error(`needs a value (${name}=...)`);
+    Object.assign(into, check(value, name, into));
+  };
+}
+
 const ENV_ITEMS: Record<string, EnvItem> = {
-  signal: flag((into) => {
-    into.signal = true;
-  }),
+  // `signal` turns the handler on; `signal=SIGHUP` also chooses the signal.
+  signal: (value, into) => {
+    Object.assign(into, value === undefined ? { signal: true } : checkSignal(value, 'signal'));
+  },
   nosignal: flag((into) => {
     into.signal = false;
   }),
   fork: forkNotice,
   nofork: forkNotice,
+  dir: valued(checkDir, 'dir'),
+  name: valued(checkName, 'name'),
+  keep: valued((v, name) => ({ keep: positiveInteger(numeric(v), name) }), 'keep'),
+  // oom: near-heap-limit snapshots (one); oommax=N: up to N (implies oom).
+  oom: flag((into) => {
+    into.heapLimit = { max: into.heapLimit ? into.heapLimit.max : 1 };
+  }),
+  oommax: valued((v, name) => ({ heapLimit: { max: positiveInteger(numeric(v), name) } }), 'oommax'),
+  // leak: a snapshot on 'leak'; leakmax=N and leakcooldown=10m tune it (and imply leak).
+  leak: flag((into) => {
+    into.snapshotOnLeak = { ...DEFAULT_LEAK_SNAPSHOT, ...into.snapshotOnLeak };
+  }),
+  leakmax: valued(
+    (v, name, into) => ({
+      snapshotOnLeak: {
+        ...DEFAULT_LEAK_SNAPSHOT,
+        ...into.snapshotOnLeak,
+        max: positiveInteger(numeric(v), name),
+      },
+    }),
+    'leakmax',
+  ),
+  leakcooldown: valued(
+    (v, name, into) => ({
+      snapshotOnLeak: { ...DEFAULT_LEAK_SNAPSHOT, ...into.snapshotOnLeak, cooldown: duration(v, name) },
+    }),
+    'leakcooldown',
+  ),
 };
 
 /** The closest known name, for "did you mean" hints; '' when nothing is close. */
@@ -110,19 +178,102 @@ export function parseEnvOptions(text: string | undefined, warn: Warn): Partial<S
   return into;
 }
 
-const CONFIG_KEYS: Record<keyof Settings, (value: unknown, name: string) => void> = {
-  signal: (value, name) => {
-    if (typeof value !== 'boolean') throw invalidArg(name, 'a boolean', value);
-  },
-  dir: (value, name) => {
-    if (typeof value !== 'string' || value.includes('\0')) {
-      throw invalidArg(name, 'a directory path (string without NUL bytes)', value);
+// The rules for each value, shared by configure() and NODE_HEAPDUMP_OPTIONS. Each takes the value
+// and the name to blame ("options.keep" or "keep") and returns what to change, or throws.
+
+/** A number from an env item's text; anything else stays a string (and is then refused). */
+function numeric(text: string): number | string {
+  return /^\d+$/.test(text.trim()) ? Number(text) : text;
+}
+
+function positiveInteger(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw invalidArg(name, 'a whole number from 1', value);
+  }
+  return value;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Milliseconds: a number, or text like '500ms', '30s', '10m', '1h' (bare digits are ms). */
+function duration(value: unknown, name: string): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  const m = typeof value === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim()) : null;
+  if (m === null) throw invalidArg(name, "a duration (milliseconds, or '500ms', '30s', '10m', '1h')", value);
+  return Number(m[1]) * (UNITS[m[2] ?? 'ms'] as number);
+}
+
+function checkSignal(value: unknown, name: string): Partial<Settings> {
+  if (typeof value === 'boolean') return { signal: value };
+  const expected = `a boolean or one of ${snapshotSignalList()}`;
+  if (typeof value !== 'string') throw invalidArg(name, expected, value);
+  try {
+    return { signal: true, signalName: snapshotSignal(value) };
+  } catch (error) {
+    throw invalidArg(name, expected, value, (error as Error).message);
+  }
+}
+
+function checkDir(value: unknown, name: string): Partial<Settings> {
+  if (typeof value !== 'string' || value.includes('\0')) {
+    throw invalidArg(name, 'a directory path (string without NUL bytes)', value);
+  }
+  return { dir: value };
+}
+
+function checkName(value: unknown, name: string): Partial<Settings> {
+  const expected = 'a file name template with {pid} {tid} {seq} {date} {trigger} {sec} {usec}';
+  if (typeof value !== 'string') throw invalidArg(name, expected, value);
+  const problem = templateProblem(value);
+  if (problem) throw invalidArg(name, expected, value, `the template ${problem}`);
+  return { name: value };
+}
+
+/** An object with only `known` keys (for nested options); throws naming the stray one. */
+function plainObject(value: object, name: string, known: string[]): Record<string, unknown> {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      throw new HeapwatchError(
+        'ERR_HEAPWATCH_INVALID_ARG',
+        `Unknown option \`${key}\` in \`${name}\`; known options: ${known.join(', ')}`,
+      );
     }
-  },
-  name: (value, name) => {
-    if (typeof value !== 'string' || value === '' || value.includes('/') || value.includes('\0')) {
-      throw invalidArg(name, 'a file name template (non-empty string, no "/" or NUL)', value);
+  }
+  return value as Record<string, unknown>;
+}
+
+const CONFIG_KEYS: Record<keyof ConfigureOptions, (value: unknown, name: string) => Partial<Settings>> = {
+  signal: checkSignal,
+  dir: checkDir,
+  name: checkName,
+  keep: (value, name) => {
+    if (value === false) return { keep: false };
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+      throw invalidArg(name, 'a whole number from 1, or false', value);
     }
+    return { keep: value };
+  },
+  heapLimit: (value, name) => {
+    if (typeof value === 'boolean') return { heapLimit: value ? { max: 1 } : false };
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw invalidArg(name, 'a boolean or { max }', value);
+    }
+    const { max } = plainObject(value, name, ['max']);
+    return { heapLimit: { max: max === undefined ? 1 : positiveInteger(max, `${name}.max`) } };
+  },
+  snapshotOnLeak: (value, name) => {
+    if (typeof value === 'boolean') return { snapshotOnLeak: value ? { ...DEFAULT_LEAK_SNAPSHOT } : false };
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw invalidArg(name, 'a boolean or { cooldown, max }', value);
+    }
+    const { cooldown, max } = plainObject(value, name, ['cooldown', 'max']);
+    return {
+      snapshotOnLeak: {
+        cooldown:
+          cooldown === undefined ? DEFAULT_LEAK_SNAPSHOT.cooldown : duration(cooldown, `${name}.cooldown`),
+        max: max === undefined ? DEFAULT_LEAK_SNAPSHOT.max : positiveInteger(max, `${name}.max`),
+      },
+    };
   },
 };
 
@@ -133,7 +284,7 @@ export function validateConfigure(options: unknown): Partial<Settings> {
   }
   const out: Partial<Settings> = {};
   for (const [key, value] of Object.entries(options)) {
-    const check = Object.hasOwn(CONFIG_KEYS, key) ? CONFIG_KEYS[key as keyof Settings] : undefined;
+    const check = Object.hasOwn(CONFIG_KEYS, key) ? CONFIG_KEYS[key as keyof ConfigureOptions] : undefined;
     if (check === undefined) {
       const hint = suggest(key, Object.keys(CONFIG_KEYS));
       throw new HeapwatchError(
@@ -143,8 +294,7 @@ export function validateConfigure(options: unknown): Partial<Settings> {
       );
     }
     if (value === undefined) continue;
-    check(value, `options.${key}`);
-    (out as Record<string, unknown>)[key] = value;
+    Object.assign(out, check(value, `options.${key}`));
   }
   return out;
 }
