@@ -6,6 +6,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 #include <v8-profiler.h>
+#ifdef __linux__
+#include <linux/fs.h>  // RENAME_NOREPLACE
+#include <sys/syscall.h>
+#endif
 
 #include <atomic>
 #include <cerrno>
@@ -61,6 +65,32 @@ std::string Absolute(const std::string& path) {
   char cwd[4096];
   if (getcwd(cwd, sizeof cwd) == nullptr) return path;
   return std::string(cwd) + "/" + path;
+}
+
+// rename() that fails with EEXIST instead of replacing `to`. Returns 0 or an errno.
+int RenameNoReplace(const std::string& from, const std::string& to) {
+#if defined(__linux__) && defined(SYS_renameat2) && defined(RENAME_NOREPLACE)
+  if (syscall(SYS_renameat2, AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) {
+    return 0;
+  }
+  if (errno != EINVAL && errno != ENOSYS) return errno;  // EINVAL: the filesystem can't
+#endif
+  // link() never replaces either; then drop the temporary name.
+  if (::link(from.c_str(), to.c_str()) == 0) {
+    ::unlink(from.c_str());
+    return 0;
+  }
+  if (errno == EEXIST) return EEXIST;
+  // No hard links here (some FUSE and FAT filesystems): check, then rename. Racy only against
+  // another writer creating the same name in the same instant.
+  struct stat st;
+  if (::lstat(to.c_str(), &st) == 0) return EEXIST;
+  return ::rename(from.c_str(), to.c_str()) == 0 ? 0 : errno;
+}
+
+std::string BaseName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 void AppendNumber(std::string* out, const char* format, long long value) {
@@ -225,9 +255,27 @@ SnapshotResult SnapshotState::Write(const std::string& path, const char* trigger
     result.error = errno;
     result.syscall = "close";
   }
-  if (result.error == 0 && ::rename(temp.c_str(), path.c_str()) != 0) {
+  if (result.error == 0 && !record && ::rename(temp.c_str(), path.c_str()) != 0) {
     result.error = errno;
     result.syscall = "rename";
+  }
+  // A generated name never replaces a file: {seq} starts again in every process, {pid} is 1
+  // in every container. Taken: the next generated name in the same directory.
+  if (result.error == 0 && record) {
+    std::string final_path = path;
+    int err = RenameNoReplace(temp, final_path);
+    for (int attempt = 0; err == EEXIST && attempt < 100000; attempt++) {
+      std::string next = BaseName(NextPath(trigger));
+      final_path = path.find('/') == std::string::npos ? next : DirName(path) + "/" + next;
+      err = RenameNoReplace(temp, final_path);
+    }
+    if (err != 0) {
+      result.error = err;
+      result.syscall = "rename";
+    } else {
+      result.path = final_path;
+      base = BaseName(final_path);
+    }
   }
   if (result.error != 0) {
     ::unlink(temp.c_str());

@@ -93,12 +93,12 @@ const ENV_ITEMS: Record<string, EnvItem> = {
   nofork: forkNotice,
   dir: valued(checkDir, 'dir'),
   name: valued(checkName, 'name'),
-  keep: valued((v, name) => ({ keep: positiveInteger(numeric(v), name) }), 'keep'),
+  keep: valued((v, name) => ({ keep: envInteger(v, name) }), 'keep'),
   // oom: near-heap-limit snapshots (one); oommax=N: up to N (implies oom).
   oom: flag((into) => {
     into.heapLimit = { max: into.heapLimit ? into.heapLimit.max : 1 };
   }),
-  oommax: valued((v, name) => ({ heapLimit: { max: positiveInteger(numeric(v), name) } }), 'oommax'),
+  oommax: valued((v, name) => ({ heapLimit: { max: envInteger(v, name) } }), 'oommax'),
   // leak: a snapshot on 'leak'; leakmax=N and leakcooldown=10m tune it (and imply leak).
   leak: flag((into) => {
     into.snapshotOnLeak = { ...DEFAULT_LEAK_SNAPSHOT, ...into.snapshotOnLeak };
@@ -108,7 +108,7 @@ const ENV_ITEMS: Record<string, EnvItem> = {
       snapshotOnLeak: {
         ...DEFAULT_LEAK_SNAPSHOT,
         ...into.snapshotOnLeak,
-        max: positiveInteger(numeric(v), name),
+        max: envInteger(v, name),
       },
     }),
     'leakmax',
@@ -181,9 +181,11 @@ export function parseEnvOptions(text: string | undefined, warn: Warn): Partial<S
 // The rules for each value, shared by configure() and NODE_HEAPDUMP_OPTIONS. Each takes the value
 // and the name to blame ("options.keep" or "keep") and returns what to change, or throws.
 
-/** A number from an env item's text; anything else stays a string (and is then refused). */
-function numeric(text: string): number | string {
-  return /^\d+$/.test(text.trim()) ? Number(text) : text;
+/** A whole number from 1, from an env item's text (the error quotes the text as given). */
+function envInteger(text: string, name: string): number {
+  const value = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < 1) throw invalidArg(name, 'a whole number from 1', text);
+  return value;
 }
 
 function positiveInteger(value: unknown, name: string): number {

@@ -53,7 +53,7 @@ export interface ProductionHost {
 
 export function createProduction(binding: Binding, emitter: EventEmitter, host: ProductionHost) {
   let gate: LeakSnapshotGate | undefined;
-  const now = host.now ?? Date.now;
+  const now = host.now ?? (() => Date.now());
 
   function onLeak(): void {
     if (gate === undefined || !gate.allow(now())) return;

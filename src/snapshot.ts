@@ -115,8 +115,9 @@ export function createSnapshotApi(binding: Binding, hooks: SnapshotHooks = {}) {
       cb?.(heapdumpError(r));
       return false;
     }
-    if (generated) hooks.afterWrite?.(path);
-    cb?.(null, path);
+    // A generated name that was taken moves on to the next one: report the one written.
+    if (generated) hooks.afterWrite?.(r.path);
+    cb?.(null, generated ? r.path : path);
     return true;
   }
 
@@ -138,7 +139,7 @@ export function createSnapshotApi(binding: Binding, hooks: SnapshotHooks = {}) {
     }
     const r = binding.writeSnapshot(path, 'api', filename === undefined);
     if (r.errno !== 0) throw snapshotError(r);
-    if (filename === undefined) hooks.afterWrite?.(path);
+    if (filename === undefined) hooks.afterWrite?.(r.path);
     return toInfo(r, 'api');
   }
 
@@ -156,7 +157,7 @@ export function createSnapshotApi(binding: Binding, hooks: SnapshotHooks = {}) {
       warn(
         `heapwatch: wrote ${event.path} (${mb(event.bytes)} in ${event.durationMs.toFixed(0)} ms, ${trigger})`,
       );
-      hooks.afterWrite?.(path);
+      hooks.afterWrite?.(r.path);
     }
     return event;
   }
