@@ -9,7 +9,8 @@
         "native/signal_watcher.cc",
         "native/disk_guard.cc",
         "native/snapshot_ledger.cc",
-        "native/heap_limit.cc"
+        "native/heap_limit.cc",
+        "native/gc_monitor.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

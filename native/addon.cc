@@ -2,6 +2,7 @@
 // must exist once per environment lives in Environment (environment.h).
 #include "disk_guard.h"
 #include "environment.h"
+#include "gc_monitor.h"
 #include "heap_limit.h"
 #include "signal_watcher.h"
 #include "snapshot_writer.h"
@@ -10,7 +11,7 @@ namespace heapwatch {
 
 class Addon : public Napi::Addon<Addon> {
  public:
-  Addon(Napi::Env env, Napi::Object exports) : isolate_(v8::Isolate::GetCurrent()) {
+  Addon(Napi::Env env, Napi::Object exports) : isolate_(v8::Isolate::GetCurrent()), load_(env) {
     env_ = Environment::Acquire(env);
     DefineAddon(exports, {
                              InstanceMethod("setSink", &Addon::SetSink),
@@ -25,12 +26,18 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("watchSignal", &Addon::WatchSignal),
                              InstanceMethod("unwatchSignal", &Addon::UnwatchSignal),
                              InstanceMethod("gc", &Addon::Gc),
+                             InstanceMethod("gcSetInterest", &Addon::GcSetInterest),
+                             InstanceMethod("gcNames", &Addon::GcNames),
+                             InstanceMethod("gcProbe", &Addon::GcProbe),
                          });
   }
 
   ~Addon() {
     // The environment may already be gone when this load's instance data is finalized.
-    if (Environment* env = Environment::Find(isolate_)) env->RemoveSink(napi_env_);
+    if (Environment* env = Environment::Find(isolate_)) {
+      env->RemoveSink(napi_env_);
+      if (env->gc_monitor != nullptr) env->gc_monitor->SetInterest(load_, false, false);
+    }
   }
 
  private:
@@ -163,7 +170,32 @@ class Addon : public Napi::Addon<Addon> {
     return info.Env().Undefined();
   }
 
+  // gcSetInterest(full, every): this load wants records of full GCs ('stats', 'leak') and/or
+  // of every GC ('gc'). The environment's hooks exist while any load wants anything.
+  Napi::Value GcSetInterest(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_boolean) || !Expect(info, 1, napi_boolean)) return Napi::Value();
+    bool full = info[0].As<Napi::Boolean>().Value();
+    bool every = info[1].As<Napi::Boolean>().Value();
+    if (full || every || env_->gc_monitor != nullptr) {
+      GcMonitor::Get(env_)->SetInterest(load_, full, every);
+    }
+    return Napi::Boolean::New(info.Env(),
+                              env_->gc_monitor != nullptr && env_->gc_monitor->hooked());
+  }
+
+  // gcProbe(): asks V8 to start incremental marking now (a full GC that finishes in small steps
+  // and reports as mark-sweep-compact), so that leak detection sees a measured heap without
+  // waiting for V8's own, rare, full GCs. Does nothing if marking already runs.
+  Napi::Value GcProbe(const Napi::CallbackInfo& info) {
+    isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kModerate);
+    return info.Env().Undefined();
+  }
+
+  // gcNames() -> { types, flags, stride }: how to read the Float64Array of 'gc' records.
+  Napi::Value GcNames(const Napi::CallbackInfo& info) { return GcMonitor::Names(info.Env()); }
+
   v8::Isolate* isolate_;
+  napi_env load_;
   Environment* env_;
   napi_env napi_env_ = nullptr;
   bool signal_cleanup_registered_ = false;

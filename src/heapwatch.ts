@@ -2,10 +2,13 @@
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:os';
 import { HeapwatchError } from './errors.js';
+import { attachGcEvents, type GcEvent } from './gc-events.js';
+import type { LeakInformation, StatsInformation } from './gc-stats.js';
 import type { Binding, NativeSnapshotEvent } from './native.js';
 import {
   type ConfigureOptions,
   DEFAULTS,
+  mergeSettings,
   parseEnvOptions,
   type Settings,
   validateConfigure,
@@ -24,6 +27,12 @@ import {
 export interface HeapwatchEvents {
   /** After every snapshot heapwatch writes on its own (signal, leak, heap-limit), or its failure. */
   snapshot: [event: SnapshotEvent];
+  /** After each full GC (memwatch's statistics), on a later turn of the event loop. */
+  stats: [stats: StatsInformation];
+  /** When the heap kept growing over several full GCs; emitted before that GC's 'stats'. */
+  leak: [info: LeakInformation];
+  /** After every GC, in order, while listened to. */
+  gc: [event: GcEvent];
 }
 
 /** The exported object: an EventEmitter with heapdump's and memwatch's functions as own properties. */
@@ -35,6 +44,14 @@ export interface Heapwatch extends EventEmitter {
    */
   writeSnapshot(filename?: string, callback?: WriteSnapshotCallback): boolean;
   writeSnapshot(callback: WriteSnapshotCallback): boolean;
+  /**
+   * memwatch's gc(): a full, synchronous garbage collection (no --expose-gc needed). At least one
+   * 'stats' event follows, after it returns.
+   * @example
+   *   heapwatch.once('stats', (stats) => console.log(stats.current_base));
+   *   heapwatch.gc();
+   */
+  gc(): void;
   /** Writes a heap snapshot; resolves with its path, size and duration. */
   snapshot(options?: SnapshotOptions): Promise<SnapshotInfo>;
   /**
@@ -86,7 +103,8 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
         value: value.bind(emitter),
         writable: true,
         configurable: true,
-        enumerable: false,
+        // Enumerable: Babel's and older TypeScript's interop helpers copy with for...in.
+        enumerable: true,
       });
     }
   }
@@ -119,15 +137,19 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
     production.apply(settings, next);
     const prev = settings;
     settings = next;
+    gcEvents.settingsChanged();
     production.settled(prev, next);
   }
 
+  const gcEvents = attachGcEvents(emitter, binding, () => settings.leak);
   binding.setSink((kind, payload) => {
     if (kind === 'snapshot') {
       for (const e of payload as NativeSnapshotEvent[]) {
         emitter.emit('snapshot', toSnapshotEvent(e));
         if (e.errno === 0) production.afterWrite(e.path);
       }
+    } else if (kind === 'gc') {
+      gcEvents.onRecords(payload as Float64Array);
     }
   });
 
@@ -136,7 +158,10 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
     writeSnapshot: api.writeSnapshot,
     snapshot: api.snapshot,
     configure(options: ConfigureOptions): void {
-      apply({ ...settings, ...validateConfigure(options) });
+      apply(mergeSettings(settings, validateConfigure(options)));
+    },
+    gc(): void {
+      binding.gc();
     },
   };
   for (const [key, value] of Object.entries(own)) {
@@ -149,13 +174,13 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
   settings = { ...DEFAULTS, signal: false };
   const fromEnv = parseEnvOptions(host.envOptions, host.warn);
   try {
-    apply({ ...DEFAULTS, ...fromEnv });
+    apply(mergeSettings(DEFAULTS, fromEnv));
   } catch (error) {
     // Only the directory can fail here: say so, and write to the current directory instead.
     host.warn(
       `heapwatch: ignoring NODE_HEAPDUMP_OPTIONS item "dir=${fromEnv.dir}": ${(error as Error).message}`,
     );
-    apply({ ...DEFAULTS, ...fromEnv, dir: '' });
+    apply(mergeSettings(DEFAULTS, { ...fromEnv, dir: '' }));
   }
   return emitter;
 }

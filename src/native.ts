@@ -22,7 +22,14 @@ export interface NativeSnapshotEvent extends NativeWriteResult {
   trigger: string;
 }
 
-export type SinkKind = 'snapshot' | (string & {});
+export type SinkKind = 'snapshot' | 'gc' | (string & {});
+
+/** How to read the addon's GC records: names by code, and doubles per record. */
+export interface GcNames {
+  types: string[];
+  flags: string[];
+  stride: number;
+}
 
 /** The addon's surface (native/addon.cc). One instance per load, per environment. */
 export interface Binding {
@@ -44,6 +51,11 @@ export interface Binding {
   watchSignal(signo: number): number;
   unwatchSignal(): void;
   gc(): void;
+  /** Wants records of full GCs ('stats', 'leak') and/or every GC ('gc'); returns whether hooked. */
+  gcSetInterest(full: boolean, every: boolean): boolean;
+  gcNames(): GcNames;
+  /** Starts incremental marking (a full GC in small steps) unless it already runs. */
+  gcProbe(): void;
 }
 
 export const SUPPORTED_NODE = '20, 22, 24 and 26 (linux-x64 prebuilt; elsewhere built from source)';

@@ -1,5 +1,6 @@
 // Settings: NODE_HEAPDUMP_OPTIONS and configure() parse into the same shape, validated here only.
 import { HeapwatchError, invalidArg } from './errors.js';
+import { DEFAULT_LEAK, type LeakSettings, MEMWATCH_LEAK } from './gc-stats.js';
 import { DEFAULT_LEAK_SNAPSHOT, type LeakSnapshotSettings } from './leak-snapshot.js';
 import { templateProblem } from './naming.js';
 import { snapshotSignal, snapshotSignalList } from './signals.js';
@@ -20,6 +21,8 @@ export interface Settings {
   heapLimit: false | { max: number };
   /** Write a snapshot on 'leak', at most once per `cooldown` ms and `max` times. */
   snapshotOnLeak: false | LeakSnapshotSettings;
+  /** When a run of growing full GCs is reported as `'leak'`. */
+  leak: LeakSettings;
 }
 
 export const DEFAULT_NAME = 'heapdump-{sec}.{usec}.heapsnapshot';
@@ -32,6 +35,13 @@ export const DEFAULTS: Readonly<Settings> = Object.freeze({
   keep: false,
   heapLimit: false,
   snapshotOnLeak: false,
+  leak: DEFAULT_LEAK,
+});
+
+/** Named leak rules: `'memwatch'` is memwatch-next's exactly, `'default'` heapwatch's. */
+export const LEAK_PRESETS: Readonly<Record<string, Readonly<LeakSettings>>> = Object.freeze({
+  default: DEFAULT_LEAK,
+  memwatch: MEMWATCH_LEAK,
 });
 
 /** What configure() accepts. */
@@ -48,15 +58,25 @@ export interface ConfigureOptions {
   heapLimit?: boolean | { max?: number };
   /** Snapshot on 'leak'; `cooldown` (ms, or '10m', '30s', ...) defaults to 10 minutes, `max` to 3. */
   snapshotOnLeak?: boolean | { cooldown?: number | string; max?: number };
+  /** When a run of growing full GCs is reported as `'leak'`; or a preset's name. */
+  leak?: Partial<LeakSettings> | 'memwatch' | 'default';
+}
+
+/** A validated change to the settings: what configure() and NODE_HEAPDUMP_OPTIONS produce. */
+export type SettingsPatch = Partial<Omit<Settings, 'leak'>> & { leak?: Partial<LeakSettings> };
+
+/** The settings after a change: nested `leak` settings are merged, not replaced. */
+export function mergeSettings(base: Readonly<Settings>, patch: SettingsPatch): Settings {
+  return { ...base, ...patch, leak: { ...base.leak, ...patch.leak } };
 }
 
 type Warn = (line: string) => void;
 
 // One handler per NODE_HEAPDUMP_OPTIONS item. `value` is what follows "=" (undefined without one).
 // A handler throws an Error whose message says what is wrong; the item is then ignored.
-type EnvItem = (value: string | undefined, into: Partial<Settings>, warn: Warn) => void;
+type EnvItem = (value: string | undefined, into: SettingsPatch, warn: Warn) => void;
 
-function flag(apply: (into: Partial<Settings>) => void): EnvItem {
+function flag(apply: (into: SettingsPatch) => void): EnvItem {
   return (value, into) => {
     if (value !== undefined) throw new Error('takes no value');
     apply(into);
@@ -72,7 +92,7 @@ const forkNotice: EnvItem = (value, _into, warn) => {
 
 // A `key=value` item: the value is required and checked by the same rule as configure()'s key.
 function valued(
-  check: (value: string, name: string, into: Partial<Settings>) => Partial<Settings>,
+  check: (value: string, name: string, into: SettingsPatch) => SettingsPatch,
   name: string,
 ): EnvItem {
   return (value, into) => {
@@ -100,8 +120,29 @@ const ENV_ITEMS: Record<string, EnvItem> = {
   }),
   oommax: valued((v, name) => ({ heapLimit: { max: envInteger(v, name) } }), 'oommax'),
   // leak: a snapshot on 'leak'; leakmax=N and leakcooldown=10m tune it (and imply leak).
-  leak: flag((into) => {
-    into.snapshotOnLeak = { ...DEFAULT_LEAK_SNAPSHOT, ...into.snapshotOnLeak };
+  // leak=memwatch|default: the leak rule's preset (issue 3); leakgcs=5, leakmingrowth=1048576
+  // (bytes), leakminduration=5000 (ms), leakprobe / noleakprobe tune the rule.
+  leak: (value, into) => {
+    if (value === undefined) {
+      into.snapshotOnLeak = { ...DEFAULT_LEAK_SNAPSHOT, ...into.snapshotOnLeak };
+      return;
+    }
+    const preset = Object.hasOwn(LEAK_PRESETS, value) ? LEAK_PRESETS[value] : undefined;
+    if (preset === undefined) {
+      throw new Error(
+        `expected no value (snapshot on leak) or one of ${Object.keys(LEAK_PRESETS).join(', ')} (the leak rule)`,
+      );
+    }
+    into.leak = { ...into.leak, ...preset };
+  },
+  leakgcs: envNumber('consecutiveGcs', 'leakgcs'),
+  leakmingrowth: envNumber('minGrowth', 'leakmingrowth'),
+  leakminduration: envNumber('minDuration', 'leakminduration'),
+  leakprobe: flag((into) => {
+    into.leak = { ...into.leak, probe: true };
+  }),
+  noleakprobe: flag((into) => {
+    into.leak = { ...into.leak, probe: false };
   }),
   leakmax: valued(
     (v, name, into) => ({
@@ -120,6 +161,14 @@ const ENV_ITEMS: Record<string, EnvItem> = {
     'leakcooldown',
   ),
 };
+
+function envNumber(key: 'consecutiveGcs' | 'minGrowth' | 'minDuration', item: string): EnvItem {
+  return (value, into) => {
+    if (value === undefined || !/^\d+$/.test(value)) throw new Error('expected a whole number');
+    const checked = LEAK_KEYS[key](Number(value), item);
+    into.leak = { ...into.leak, [key]: checked };
+  };
+}
 
 /** The closest known name, for "did you mean" hints; '' when nothing is close. */
 export function suggest(name: string, known: readonly string[]): string {
@@ -153,8 +202,8 @@ export function suggest(name: string, known: readonly string[]): string {
  * Parses NODE_HEAPDUMP_OPTIONS: a comma-separated list, blanks around items ignored, later items
  * win. Never throws: an unknown or invalid item is named in one line through `warn` and ignored.
  */
-export function parseEnvOptions(text: string | undefined, warn: Warn): Partial<Settings> {
-  const into: Partial<Settings> = {};
+export function parseEnvOptions(text: string | undefined, warn: Warn): SettingsPatch {
+  const into: SettingsPatch = {};
   for (const raw of (text ?? '').split(',')) {
     const item = raw.trim();
     if (item === '') continue;
@@ -205,7 +254,7 @@ function duration(value: unknown, name: string): number {
   return Number(m[1]) * (UNITS[m[2] ?? 'ms'] as number);
 }
 
-function checkSignal(value: unknown, name: string): Partial<Settings> {
+function checkSignal(value: unknown, name: string): SettingsPatch {
   if (typeof value === 'boolean') return { signal: value };
   const expected = `a boolean or one of ${snapshotSignalList()}`;
   if (typeof value !== 'string') throw invalidArg(name, expected, value);
@@ -216,14 +265,14 @@ function checkSignal(value: unknown, name: string): Partial<Settings> {
   }
 }
 
-function checkDir(value: unknown, name: string): Partial<Settings> {
+function checkDir(value: unknown, name: string): SettingsPatch {
   if (typeof value !== 'string' || value.includes('\0')) {
     throw invalidArg(name, 'a directory path (string without NUL bytes)', value);
   }
   return { dir: value };
 }
 
-function checkName(value: unknown, name: string): Partial<Settings> {
+function checkName(value: unknown, name: string): SettingsPatch {
   const expected = 'a file name template with {pid} {tid} {seq} {date} {trigger} {sec} {usec}';
   if (typeof value !== 'string') throw invalidArg(name, expected, value);
   const problem = templateProblem(value);
@@ -244,7 +293,65 @@ function plainObject(value: object, name: string, known: string[]): Record<strin
   return value as Record<string, unknown>;
 }
 
-const CONFIG_KEYS: Record<keyof ConfigureOptions, (value: unknown, name: string) => Partial<Settings>> = {
+// Each check throws HeapwatchError naming the option, or returns the value to store.
+type Check = (value: unknown, name: string) => unknown;
+
+function unknownKey(key: string, where: string, known: readonly string[]): HeapwatchError {
+  const hint = suggest(key, known);
+  return new HeapwatchError(
+    'ERR_HEAPWATCH_INVALID_ARG',
+    `Unknown option \`${key}\` in \`${where}\`${hint ? ` (misspelled "${key}" should be "${hint}")` : ''}; ` +
+      `known options: ${known.join(', ')}`,
+  );
+}
+
+const LEAK_KEYS: Record<keyof LeakSettings, Check> = {
+  consecutiveGcs: (value, name) => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 1000) {
+      throw invalidArg(name, 'a whole number of GCs from 1 to 1000', value);
+    }
+    return value;
+  },
+  minGrowth: (value, name) => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw invalidArg(name, 'a number of bytes >= 0', value);
+    }
+    return value;
+  },
+  minDuration: (value, name) => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw invalidArg(name, 'a number of milliseconds >= 0', value);
+    }
+    return value;
+  },
+  probe: (value, name) => {
+    if (typeof value !== 'boolean') throw invalidArg(name, 'a boolean', value);
+    return value;
+  },
+};
+
+function checkLeak(value: unknown, name: string): Partial<LeakSettings> {
+  if (typeof value === 'string' && Object.hasOwn(LEAK_PRESETS, value)) {
+    return { ...(LEAK_PRESETS[value] as LeakSettings) };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidArg(
+      name,
+      `an object of leak settings or one of ${Object.keys(LEAK_PRESETS).join(', ')}`,
+      value,
+    );
+  }
+  const out: Partial<LeakSettings> = {};
+  for (const [key, item] of Object.entries(value)) {
+    const check = Object.hasOwn(LEAK_KEYS, key) ? LEAK_KEYS[key as keyof LeakSettings] : undefined;
+    if (check === undefined) throw unknownKey(key, name, Object.keys(LEAK_KEYS));
+    if (item === undefined) continue;
+    (out as Record<string, unknown>)[key] = check(item, `${name}.${key}`);
+  }
+  return out;
+}
+
+const CONFIG_KEYS: Record<keyof ConfigureOptions, (value: unknown, name: string) => SettingsPatch> = {
   signal: checkSignal,
   dir: checkDir,
   name: checkName,
@@ -277,24 +384,18 @@ const CONFIG_KEYS: Record<keyof ConfigureOptions, (value: unknown, name: string)
       },
     };
   },
+  leak: (value, name) => ({ leak: checkLeak(value, name) }),
 };
 
 /** Validates configure()'s argument; throws HeapwatchError naming the first bad option. */
-export function validateConfigure(options: unknown): Partial<Settings> {
+export function validateConfigure(options: unknown): SettingsPatch {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw invalidArg('options', 'an object', options);
   }
-  const out: Partial<Settings> = {};
+  const out: SettingsPatch = {};
   for (const [key, value] of Object.entries(options)) {
     const check = Object.hasOwn(CONFIG_KEYS, key) ? CONFIG_KEYS[key as keyof ConfigureOptions] : undefined;
-    if (check === undefined) {
-      const hint = suggest(key, Object.keys(CONFIG_KEYS));
-      throw new HeapwatchError(
-        'ERR_HEAPWATCH_INVALID_ARG',
-        `Unknown option \`${key}\` in \`options\`${hint ? ` (misspelled "${key}" should be "${hint}")` : ''}; ` +
-          `known options: ${Object.keys(CONFIG_KEYS).join(', ')}`,
-      );
-    }
+    if (check === undefined) throw unknownKey(key, 'options', Object.keys(CONFIG_KEYS));
     if (value === undefined) continue;
     Object.assign(out, check(value, `options.${key}`));
   }

@@ -3,7 +3,7 @@
 // drives it from real GCs.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LeakSnapshotGate } from '../src/leak-snapshot.js';
-import { heapwatchWith, snapshots, tempDir } from './prod-helpers.js';
+import { heapwatchWith, parseSnapshot, snapshots, start, tempDir } from './prod-helpers.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -102,4 +102,24 @@ describe('snapshotOnLeak', () => {
     for (let i = 0; i < 3; i++) hw.emit('leak', LEAK);
     expect(snapshots(dir)).toHaveLength(1);
   });
+});
+
+describe("snapshot on a real 'leak' (GC statistics, issue 3)", () => {
+  it('a process that leaks writes one leak snapshot, reported on stderr and as an event', async () => {
+    const dir = tempDir();
+    const child = start('leak-then-snapshot.cjs', {
+      cwd: dir,
+      env: { NODE_HEAPDUMP_OPTIONS: `nosignal,leak,leakgcs=3,leakminduration=1000,dir=${dir}` },
+      timeoutMs: 40_000,
+    });
+    const event = await child.next('snapshot', 35_000);
+    const exit = await child.exited;
+    expect(exit.code).toBe(0);
+    expect(exit.stdout.indexOf('@leak')).toBeGreaterThanOrEqual(0);
+    expect(exit.stdout.indexOf('@leak')).toBeLessThan(exit.stdout.indexOf('@snapshot'));
+    expect(event.trigger).toBe('leak');
+    expect(snapshots(dir)).toHaveLength(1);
+    expect(exit.stderr).toMatch(/^heapwatch: wrote \/\S+ \(\d+\.\d MB in \d+ ms, leak\)$/m);
+    expect(parseSnapshot(event.path).strings).toContain('RetainedSession');
+  }, 45_000);
 });

@@ -52,7 +52,7 @@ describe('NODE_HEAPDUMP_OPTIONS items', () => {
     ['signal=SIGNOPE', /there is no signal SIGNOPE/],
     ['oom=2', /item "oom=2": takes no value/],
     ['oommax=-1', /Expected a whole number from 1 for `oommax`/],
-    ['leak=yes', /item "leak=yes": takes no value/],
+    ['leak=yes', /item "leak=yes": expected no value \(snapshot on leak\) or one of default, memwatch/],
     ['leakmax=1.5', /for `leakmax` but received "1.5"/],
     ['leakcooldown=soon', /Expected a duration .* for `leakcooldown` but received "soon"/],
     ['kep=3', /unknown NODE_HEAPDUMP_OPTIONS item "kep=3" \(did you mean "keep"\?\)/],
@@ -61,6 +61,13 @@ describe('NODE_HEAPDUMP_OPTIONS items', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(message);
     expect(settings).toEqual({ signal: false });
+  });
+
+  it('bare `leak` (snapshot on leak) and `leak=memwatch` (the leak rule, issue 3) coexist', () => {
+    const { settings, warnings } = env('leak=memwatch,leak');
+    expect(warnings).toEqual([]);
+    expect(settings.snapshotOnLeak).toEqual({ cooldown: 600_000, max: 3 });
+    expect(settings.leak).toMatchObject({ consecutiveGcs: expect.any(Number) });
   });
 
   it('accepts signal names without SIG and in any case', () => {

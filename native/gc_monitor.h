@@ -1,0 +1,122 @@
+// GC prologue/epilogue hooks for one environment: record, never react.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "environment.h"
+
+namespace heapwatch {
+
+// The GC kinds heapwatch reports. Stable codes: the V8 enumerators behind them were renamed
+// between Node versions (gc_monitor.cc maps them), JS gets names through GcMonitor::Names().
+enum class GcKind : uint8_t {
+  kScavenge = 0,
+  kMinorMarkSweep = 1,
+  kMarkSweepCompact = 2,
+  kIncrementalMarking = 3,
+  kWeakCallbacks = 4,
+  kUnknown = 5,
+};
+
+// The V8 heap statistics kept per record, as doubles (heaps pass 4 GiB; doubles are exact to
+// 2^53 bytes).
+struct HeapNumbers {
+  double used_heap_size;
+  double total_heap_size;
+  double heap_size_limit;
+  double external_memory;
+  double total_physical_size;
+  double malloced_memory;
+};
+
+// One GC as the hooks saw it. The JS side reads records as a flat Float64Array; the field
+// order below is the order there (see kRecordStride and src/native.ts).
+struct GcRecord {
+  double kind;        // GcKind
+  double flags;       // heapwatch flag bits (GcMonitor::Names().flags[i] is bit i)
+  double own;         // 1 when heapwatch's own heap snapshot caused this GC
+  double full_total;  // full GCs counted in this environment so far, this one included
+  double inc_total;   // other GCs counted so far, this one included
+  double start_ms;    // wall clock, ms since the Unix epoch (sub-millisecond)
+  double duration_ms;
+  double dropped_before;  // GCs lost to a full buffer between the previous record and this one
+  HeapNumbers before;     // zero when not measured (see GcMonitor::OnPrologue)
+  HeapNumbers after;
+};
+inline constexpr size_t kRecordStride = sizeof(GcRecord) / sizeof(double);
+static_assert(sizeof(GcRecord) == kRecordStride * sizeof(double), "GcRecord must be all doubles");
+
+// Watches one environment's GCs while anyone in that environment is interested.
+//
+// Interest comes from each load of the addon separately (two loads share the Environment):
+// `full` for 'stats'/'leak' (records of full GCs, counts of the others), `every` for 'gc'
+// (records of every GC). The hooks are installed while any load has any interest and removed
+// when none has, or at environment cleanup.
+//
+// Thread: the environment's JS thread. The hooks run there too, inside a GC: they write only
+// into preallocated memory, call no JS, create no handles and take no locks.
+// Lifetime: created by Environment-owned code on first interest, deleted at environment cleanup.
+class GcMonitor {
+ public:
+  static GcMonitor* Get(Environment* env);  // creates it on first use
+
+  // Updates the interest of one load (keyed by its napi_env); installs or removes the hooks.
+  void SetInterest(napi_env load, bool full, bool every);
+  bool hooked() const { return hooked_; }
+
+  // {types: string[], flags: string[], stride: number}: how to read the records.
+  static Napi::Object Names(Napi::Env env);
+
+ private:
+  static constexpr size_t kCapacity = 4096;  // records between two JS turns
+  static constexpr int kMaxDepth = 4;        // nested GC callbacks (weak callbacks in a GC)
+
+  struct Interest {
+    napi_env load;
+    bool full;
+    bool every;
+  };
+  struct Open {
+    GcKind kind;
+    int flags;
+    bool measured;
+    uint64_t start_ns;
+    HeapNumbers before;
+  };
+
+  explicit GcMonitor(Environment* env);
+  ~GcMonitor();
+  static void Destroy(Environment* env);
+  void Hook();
+  void Unhook();
+  static void OnPrologue(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags,
+                         void* data);
+  static void OnEpilogue(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags,
+                         void* data);
+  void Measure(HeapNumbers* out);
+  // Moves the records made since the last drain into a Float64Array (kRecordStride doubles each).
+  Napi::Value Drain(Napi::Env env);
+
+  Environment* env_;
+  std::vector<Interest> interests_;  // one per interested load: in practice 1 or 2
+  bool hooked_ = false;
+  bool want_full_ = false;
+  bool want_every_ = false;
+
+  double epoch_offset_ms_;  // wall clock minus uv_hrtime, in ms
+  double full_total_ = 0;
+  double inc_total_ = 0;
+
+  Open open_[kMaxDepth];
+  int depth_ = 0;
+
+  std::unique_ptr<GcRecord[]> ring_;  // allocated once, on first interest
+  size_t head_ = 0;                   // oldest undelivered record
+  size_t size_ = 0;                   // undelivered records
+  double dropped_ = 0;                // records lost to a full ring since the last record
+};
+
+}  // namespace heapwatch

@@ -1,0 +1,269 @@
+// memwatch's statistics and leak heuristic, as pure functions over GC records.
+
+/** V8's heap statistics at one moment (names as in `v8.getHeapStatistics()`), in bytes. */
+export interface HeapStatistics {
+  used_heap_size: number;
+  total_heap_size: number;
+  heap_size_limit: number;
+  external_memory: number;
+  total_physical_size: number;
+  malloced_memory: number;
+}
+
+/** What the statistics need from one full GC. */
+export interface FullGc {
+  /** Full GCs counted in this environment so far, this one included. */
+  fullTotal: number;
+  /** Other GCs counted so far. */
+  incTotal: number;
+  /** Wall clock at the GC's start, ms since the epoch. */
+  startTime: number;
+  durationMs: number;
+  after: HeapStatistics;
+}
+
+/**
+ * The `'stats'` payload: memwatch's eight keys first, in memwatch's order, then heapwatch's.
+ * All sizes in bytes, all numbers doubles (exact to 2^53).
+ */
+export interface StatsInformation {
+  /** Full (mark-sweep-compact) GCs seen so far. */
+  num_full_gc: number;
+  /** All other GCs seen so far: scavenges, minor mark-sweeps, incremental marking, weak callbacks. */
+  num_inc_gc: number;
+  /** Equals `num_full_gc`, as in memwatch. */
+  heap_compactions: number;
+  /** Percent, one decimal: how far the recent average is above (or below) the long-run one. */
+  usage_trend: number;
+  /** Recent moving average of the heap after full GCs. */
+  estimated_base: number;
+  /** V8's `used_heap_size` right after this full GC. */
+  current_base: number;
+  /** Smallest `current_base` since the 3rd full GC; 0 before. */
+  min: number;
+  /** Largest `current_base` since the 3rd full GC; 0 before. */
+  max: number;
+  /** This full GC's pause, in ms. */
+  pause_ms: number;
+  /** V8's `total_heap_size` after this GC: the heap's reserved size. */
+  total_heap_size: number;
+  /** V8's `heap_size_limit`: the size at which the process runs out of heap. */
+  heap_size_limit: number;
+  /** V8's `external_memory`: memory outside the heap held by heap objects (Buffers, ...). */
+  external_memory: number;
+}
+
+/** The `'leak'` payload. */
+export interface LeakInformation {
+  /** Heap after the last GC of the run minus the heap after its first growing GC, in bytes. */
+  growth: number;
+  /** `heap growth over 5 consecutive GCs (20s) - 11.67 mb/hr` */
+  reason: string;
+  /** When the first growing GC of the run started. */
+  start: Date;
+  /** When the last GC of the run started. */
+  end: Date;
+}
+
+/** The moving averages and extremes carried from one full GC to the next. */
+export interface StatsState {
+  folded: number;
+  recent: number;
+  ancient: number;
+  min: number;
+  max: number;
+}
+
+export const initialStats: Readonly<StatsState> = Object.freeze({
+  folded: 0,
+  recent: 0,
+  ancient: 0,
+  min: 0,
+  max: 0,
+});
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+/**
+ * memwatch's arithmetic for one full GC, in doubles. With n = full GCs counted so far: for the
+ * first 9, both averages equal the heap after the GC; from the 10th, recent = (recent * 9 +
+ * current) / 10 and ancient = (ancient * (d - 1) + current) / d, d = min(120, n).
+ */
+export function foldStats(state: StatsState, gc: FullGc): { state: StatsState; stats: StatsInformation } {
+  const n = gc.fullTotal;
+  const current = gc.after.used_heap_size;
+  let { recent, ancient, min, max } = state;
+  if (n <= 9 || state.folded === 0) {
+    recent = current;
+    ancient = current;
+  } else {
+    const d = Math.min(120, n);
+    recent = (recent * 9 + current) / 10;
+    ancient = (ancient * (d - 1) + current) / d;
+  }
+  if (n >= 3) {
+    min = min === 0 ? current : Math.min(min, current);
+    max = Math.max(max, current);
+  }
+  const stats: StatsInformation = {
+    num_full_gc: n,
+    num_inc_gc: gc.incTotal,
+    heap_compactions: n,
+    usage_trend: ancient === 0 ? 0 : round1(((recent - ancient) / ancient) * 100),
+    estimated_base: recent,
+    current_base: current,
+    min,
+    max,
+    pause_ms: gc.durationMs,
+    total_heap_size: gc.after.total_heap_size,
+    heap_size_limit: gc.after.heap_size_limit,
+    external_memory: gc.after.external_memory,
+  };
+  return { state: { folded: state.folded + 1, recent, ancient, min, max }, stats };
+}
+
+/** When a run of growing full GCs is a leak. */
+export interface LeakSettings {
+  /** Growing full GCs in a row (memwatch: 5). */
+  consecutiveGcs: number;
+  /** The run must have grown the heap by at least this many bytes (memwatch: 0). */
+  minGrowth: number;
+  /** The run must have lasted at least this many ms (memwatch: 0). */
+  minDuration: number;
+  /**
+   * Start incremental marking when the heap has grown and V8 has not run a full GC for a while,
+   * within a budget, so that leaks show up in seconds rather than at V8's next full GC (memwatch:
+   * false).
+   */
+  probe: boolean;
+}
+
+/** heapwatch's default: memwatch's rule plus a minimum growth and duration, with probing. */
+export const DEFAULT_LEAK: Readonly<LeakSettings> = Object.freeze({
+  consecutiveGcs: 5,
+  minGrowth: 1024 * 1024,
+  minDuration: 5000,
+  probe: true,
+});
+
+/** memwatch-next's rule exactly: `configure({ leak: MEMWATCH_LEAK })`. */
+export const MEMWATCH_LEAK: Readonly<LeakSettings> = Object.freeze({
+  consecutiveGcs: 5,
+  minGrowth: 0,
+  minDuration: 0,
+  probe: false,
+});
+
+export interface LeakState {
+  /** Heap after the previous full GC; -1 before the first. */
+  previous: number;
+  /** Growing GCs in the current run. */
+  count: number;
+  startBase: number;
+  startTime: number;
+}
+
+export const initialLeak: Readonly<LeakState> = Object.freeze({
+  previous: -1,
+  count: 0,
+  startBase: 0,
+  startTime: 0,
+});
+
+/**
+ * The least a full GC must add to the previous one's heap to count as growing: strictly more
+ * with memwatch's rule, and at least minGrowth / consecutiveGcs when a minimum growth is set, so
+ * that noise of a few kilobytes on a level heap does not keep a run alive.
+ */
+export function minStep(settings: LeakSettings): number {
+  return settings.minGrowth / settings.consecutiveGcs;
+}
+
+/**
+ * One full GC through the leak rule. A GC grows when its heap is larger than the previous full
+ * GC's by more than minStep() (the first GC seen has nothing to grow from). A GC that does not
+ * grow ends the run; a leak ends it too, and the next growing GC starts a new one.
+ */
+export function foldLeak(
+  settings: LeakSettings,
+  state: LeakState,
+  gc: { used: number; time: number },
+): { state: LeakState; leak?: LeakInformation } {
+  if (state.previous < 0 || gc.used <= state.previous + minStep(settings)) {
+    return { state: { ...initialLeak, previous: gc.used } };
+  }
+  const count = state.count + 1;
+  const startBase = count === 1 ? gc.used : state.startBase;
+  const startTime = count === 1 ? gc.time : state.startTime;
+  const growth = gc.used - startBase;
+  if (
+    count >= settings.consecutiveGcs &&
+    growth >= settings.minGrowth &&
+    gc.time - startTime >= settings.minDuration
+  ) {
+    return {
+      state: { ...initialLeak, previous: gc.used },
+      leak: {
+        growth,
+        reason: leakReason(count, growth, gc.time - startTime),
+        start: new Date(startTime),
+        end: new Date(gc.time),
+      },
+    };
+  }
+  return { state: { previous: gc.used, count, startBase, startTime } };
+}
+
+/**
+ * `heap growth over 5 consecutive GCs (20s) - 11.67 mb/hr`. A run shorter than a second has no
+ * meaningful hourly rate: it reads `... (<1s) - 3.2 mb total` instead.
+ */
+export function leakReason(count: number, growth: number, elapsedMs: number): string {
+  const head = `heap growth over ${count} consecutive GCs`;
+  if (elapsedMs < 1000) return `${head} (<1s) - ${formatBytes(growth)} total`;
+  return `${head} (${formatDuration(elapsedMs / 1000)}) - ${formatBytes(growth / (elapsedMs / 3_600_000))}/hr`;
+}
+
+/** Whole seconds as `<h>h <m>m <s>s`, larger parts only when reached: 3725 -> `1h 2m 5s`, 20 -> `20s`. */
+export function formatDuration(seconds: number): string {
+  const total = Math.floor(seconds);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${h}h ${m}m ${s}s`;
+  if (m > 0) return `${m}m ${s}s`;
+  return `${s}s`;
+}
+
+/**
+ * memwatch's size strings: above 1 MiB `<x> mb`, above 1 KiB `<x> kb`, else `<n> bytes`, x to two
+ * decimals without trailing zeros. (The same rule as HeapDiff's `size`.)
+ */
+export function formatBytes(bytes: number): string {
+  const abs = Math.abs(bytes);
+  const two = (x: number): string => String(Math.round(x * 100) / 100);
+  if (abs > 1024 * 1024) return `${two(bytes / (1024 * 1024))} mb`;
+  if (abs > 1024) return `${two(bytes / 1024)} kb`;
+  return `${Math.round(bytes)} bytes`;
+}
+
+/**
+ * How long to let V8 go without a full GC before probing. Probing costs a marking pass over the
+ * heap, so the interval grows with the heap (10 MiB per second of interval) and with the last full
+ * GC's pause (100 times it), never below a second: under 1% of one core for marking at >= 1 GB/s.
+ */
+export function probeIntervalMs(heapUsed: number, lastPauseMs: number): number {
+  return Math.max(1000, 100 * lastPauseMs, heapUsed / ((10 * 1024 * 1024) / 1000));
+}
+
+/** Whether the heap has grown enough since the last full GC for a probe to be worth it. */
+export function probeDue(
+  settings: LeakSettings,
+  now: { time: number; used: number },
+  last: { time: number; used: number; pauseMs: number },
+): boolean {
+  if (!settings.probe) return false;
+  if (now.time - last.time < probeIntervalMs(now.used, last.pauseMs)) return false;
+  const step = Math.max(64 * 1024, minStep(settings));
+  return now.used - last.used >= step;
+}

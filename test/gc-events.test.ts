@@ -1,0 +1,128 @@
+// The event wiring over a fake binding: interest, order of 'leak' and 'stats', listener removal.
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { attachGcEvents, type GcBinding, RECORD_STRIDE } from '../src/gc-events.js';
+import { MEMWATCH_LEAK } from '../src/gc-stats.js';
+
+const TYPES = [
+  'scavenge',
+  'minor-mark-sweep',
+  'mark-sweep-compact',
+  'incremental-marking',
+  'weak-callbacks',
+  'unknown',
+];
+const FLAGS = ['construct-retained-object-infos', 'forced'];
+
+function fake() {
+  const calls: Array<[boolean, boolean]> = [];
+  const binding: GcBinding = {
+    gcSetInterest: (full, every) => {
+      calls.push([full, every]);
+      return full || every;
+    },
+    gcNames: () => ({ types: TYPES, flags: FLAGS, stride: RECORD_STRIDE }),
+    gcProbe: () => {},
+  };
+  const emitter = new EventEmitter();
+  const events = attachGcEvents(emitter, binding, () => ({ ...MEMWATCH_LEAK }));
+  return { emitter, events, calls };
+}
+
+// One record as native/gc_monitor.h lays it out.
+function record(
+  kind: number,
+  fullTotal: number,
+  incTotal: number,
+  used: number,
+  opts: { own?: boolean; flags?: number } = {},
+) {
+  const r = new Array(RECORD_STRIDE).fill(0);
+  r[0] = kind;
+  r[1] = opts.flags ?? 0;
+  r[2] = opts.own ? 1 : 0;
+  r[3] = fullTotal;
+  r[4] = incTotal;
+  r[5] = 1_700_000_000_000 + fullTotal * 1000 + incTotal;
+  r[6] = 1.5;
+  r[8] = used - 1000;
+  r[14] = used;
+  return r;
+}
+const batch = (...records: number[][]) => Float64Array.from(records.flat());
+
+describe('GC event wiring', () => {
+  it('asks for hooks with the first listener and drops them with the last', () => {
+    const { emitter, calls } = fake();
+    const a = () => {};
+    const b = () => {};
+    emitter.on('stats', a);
+    emitter.on('leak', b);
+    emitter.on('gc', a);
+    emitter.off('gc', a);
+    emitter.off('stats', a);
+    emitter.off('leak', b);
+    expect(calls).toEqual([
+      [true, false],
+      [true, true],
+      [true, false],
+      [false, false],
+    ]);
+  });
+
+  it('keeps tracking listeners after removeAllListeners()', () => {
+    const { emitter, calls } = fake();
+    emitter.on('stats', () => {});
+    emitter.removeAllListeners();
+    emitter.on('gc', () => {});
+    emitter.removeAllListeners('gc');
+    expect(calls).toEqual([
+      [true, false],
+      [false, false],
+      [false, true],
+      [false, false],
+    ]);
+  });
+
+  it("emits 'gc' for every record, then 'leak' before that GC's 'stats'", () => {
+    const { emitter, events } = fake();
+    const seen: string[] = [];
+    emitter.on('gc', (e) => seen.push(`gc:${e.type}`));
+    emitter.on('leak', () => seen.push('leak'));
+    emitter.on('stats', (s) => seen.push(`stats:${s.num_full_gc}`));
+    const records = [record(2, 1, 0, 100)];
+    for (let i = 2; i <= 6; i++) records.push(record(0, i - 1, i - 1, 1), record(2, i, i - 1, 100 * i));
+    events.onRecords(batch(...records));
+    expect(seen.slice(-4)).toEqual(['gc:scavenge', 'gc:mark-sweep-compact', 'leak', 'stats:6']);
+    expect(seen.filter((s) => s === 'leak')).toHaveLength(1);
+    expect(seen.filter((s) => s.startsWith('stats'))).toHaveLength(6);
+  });
+
+  it("does not count GCs of heapwatch's own snapshots, but reports them as 'gc' events", () => {
+    const { emitter, events } = fake();
+    const stats: number[] = [];
+    const gcs: boolean[] = [];
+    emitter.on('stats', (s) => stats.push(s.num_full_gc));
+    emitter.on('gc', (e) => gcs.push(e.ownSnapshot));
+    events.onRecords(batch(record(2, 1, 0, 100), record(2, 1, 0, 100, { own: true }), record(2, 2, 0, 100)));
+    expect(stats).toEqual([1, 2]);
+    expect(gcs).toEqual([false, true, false]);
+  });
+
+  it("decodes 'gc' events: names, flags, times and heap statistics", () => {
+    const { emitter, events } = fake();
+    const got: unknown[] = [];
+    emitter.on('gc', (e) => got.push(e));
+    events.onRecords(batch(record(0, 0, 1, 5000, { flags: 2 })));
+    expect(got[0]).toMatchObject({
+      type: 'scavenge',
+      flags: ['forced'],
+      startTime: 1_700_000_000_001,
+      durationMs: 1.5,
+      ownSnapshot: false,
+      dropped: 0,
+      before: { used_heap_size: 4000 },
+      after: { used_heap_size: 5000 },
+    });
+  });
+});

@@ -1,0 +1,242 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type FullGc,
+  foldLeak,
+  foldStats,
+  formatBytes,
+  formatDuration,
+  type HeapStatistics,
+  initialLeak,
+  initialStats,
+  type LeakSettings,
+  leakReason,
+  MEMWATCH_LEAK,
+  probeDue,
+  probeIntervalMs,
+  type StatsInformation,
+} from '../src/gc-stats.js';
+
+const heap = (used: number): HeapStatistics => ({
+  used_heap_size: used,
+  total_heap_size: used * 2,
+  heap_size_limit: 4e9,
+  external_memory: 1000,
+  total_physical_size: used * 2,
+  malloced_memory: 100,
+});
+
+function run(useds: number[]): StatsInformation[] {
+  let state = initialStats;
+  return useds.map((used, i) => {
+    const gc: FullGc = {
+      fullTotal: i + 1,
+      incTotal: 10 * (i + 1),
+      startTime: i * 1000,
+      durationMs: 2.5,
+      after: heap(used),
+    };
+    const r = foldStats(state, gc);
+    state = r.state;
+    return r.stats;
+  });
+}
+
+describe('foldStats (memwatch arithmetic)', () => {
+  it('puts the eight memwatch keys first, in order, then the extras', () => {
+    const [s] = run([1000]);
+    expect(Object.keys(s as object)).toEqual([
+      'num_full_gc',
+      'num_inc_gc',
+      'heap_compactions',
+      'usage_trend',
+      'estimated_base',
+      'current_base',
+      'min',
+      'max',
+      'pause_ms',
+      'total_heap_size',
+      'heap_size_limit',
+      'external_memory',
+    ]);
+    expect(s).toMatchObject({
+      num_full_gc: 1,
+      num_inc_gc: 10,
+      heap_compactions: 1,
+      pause_ms: 2.5,
+      external_memory: 1000,
+    });
+  });
+
+  it('keeps both averages at current_base for the first 9 GCs, then applies the two moving averages', () => {
+    const useds = [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 2000];
+    const stats = run(useds);
+    for (let i = 0; i < 9; i++) {
+      expect(stats[i]?.estimated_base).toBe(useds[i]);
+      expect(stats[i]?.usage_trend).toBe(0);
+    }
+    // 10th: recent = (900 * 9 + 1000) / 10 = 910; ancient = (900 * 9 + 1000) / 10 = 910 (d = 10).
+    expect(stats[9]?.estimated_base).toBe(910);
+    expect(stats[9]?.usage_trend).toBe(0);
+    // 11th: recent = (910 * 9 + 2000) / 10 = 1019; ancient = (910 * 10 + 2000) / 11 = 1009.0909...
+    expect(stats[10]?.estimated_base).toBeCloseTo(1019, 10);
+    const ancient = (910 * 10 + 2000) / 11;
+    expect(stats[10]?.usage_trend).toBe(Math.round(((1019 - ancient) / ancient) * 1000) / 10);
+    expect(stats[10]?.usage_trend).toBe(1);
+  });
+
+  it('caps the long-run divisor at 120', () => {
+    const stats = run(Array.from({ length: 200 }, () => 1000).concat([121_000]));
+    // ancient = (1000 * 119 + 121000) / 120 = 2000; recent = (1000 * 9 + 121000) / 10 = 13000.
+    const last = stats.at(-1) as StatsInformation;
+    expect(last.estimated_base).toBe(13000);
+    expect(last.usage_trend).toBe(550);
+  });
+
+  it('gives a negative trend when the heap falls (memwatch printed +23658%)', () => {
+    const stats = run([
+      ...Array.from({ length: 20 }, () => 100e6),
+      ...Array.from({ length: 10 }, () => 50e6),
+    ]);
+    const last = stats.at(-1) as StatsInformation;
+    expect(last.usage_trend).toBeLessThan(0);
+    expect(last.usage_trend).toBe(Math.round(last.usage_trend * 10) / 10);
+  });
+
+  it('reports min and max from the 3rd full GC, 0 before', () => {
+    const stats = run([5000, 100, 300, 200, 400]);
+    expect(stats.map((s) => [s.min, s.max])).toEqual([
+      [0, 0],
+      [0, 0],
+      [300, 300],
+      [200, 300],
+      [200, 400],
+    ]);
+  });
+
+  it('is exact for heaps far above 4 GiB (no 32-bit truncation)', () => {
+    const big = 6 * 2 ** 30 + 12345;
+    const stats = run(Array.from({ length: 12 }, (_, i) => big + i));
+    const last = stats.at(-1) as StatsInformation;
+    expect(last.current_base).toBe(big + 11);
+    expect(last.estimated_base).toBeGreaterThan(big);
+    expect(last.max).toBe(big + 11);
+    expect(last.min).toBe(big + 2);
+  });
+});
+
+function leaks(settings: LeakSettings, samples: Array<[used: number, time: number]>) {
+  let state = initialLeak;
+  const out: Array<{ index: number; growth: number; reason: string; start: Date; end: Date }> = [];
+  samples.forEach(([used, time], index) => {
+    const r = foldLeak(settings, state, { used, time });
+    state = r.state;
+    if (r.leak) out.push({ index, ...r.leak });
+  });
+  return out;
+}
+
+describe('foldLeak', () => {
+  const memwatch = MEMWATCH_LEAK;
+
+  it("fires memwatch's rule on the 5th growing GC, with growth from the first growing GC", () => {
+    // GC 0 is the baseline; GCs 1..5 grow.
+    const found = leaks(memwatch, [
+      [100, 0],
+      [200, 5000],
+      [300, 10000],
+      [400, 15000],
+      [500, 20000],
+      [1300, 25000],
+    ]);
+    expect(found).toHaveLength(1);
+    expect(found[0]?.index).toBe(5);
+    expect(found[0]?.growth).toBe(1100);
+    expect(found[0]?.start).toEqual(new Date(5000));
+    expect(found[0]?.end).toEqual(new Date(25000));
+    expect(found[0]?.reason).toBe('heap growth over 5 consecutive GCs (20s) - 193.36 kb/hr');
+  });
+
+  it('resets on a GC that does not grow, and restarts the count after a leak', () => {
+    const samples: Array<[number, number]> = [[100, 0]];
+    for (let i = 1; i <= 4; i++) samples.push([100 + i, i * 1000]);
+    samples.push([104, 5000]); // equal: resets
+    for (let i = 1; i <= 10; i++) samples.push([104 + i, 5000 + i * 1000]);
+    const found = leaks(memwatch, samples);
+    expect(found.map((f) => f.index)).toEqual([10, 15]);
+  });
+
+  it('honours consecutiveGcs, minGrowth and minDuration', () => {
+    const samples: Array<[number, number]> = Array.from({ length: 20 }, (_, i) => [
+      1e6 + i * 400_000,
+      i * 1000,
+    ]);
+    const settings = { consecutiveGcs: 3, minGrowth: 1_000_000, minDuration: 4000, probe: true };
+    // Steps of 400 kB exceed minGrowth / 3; from GC 1 the run has grown 1 MB by GC 4, lasted 4 s at GC 5.
+    const found = leaks(settings, samples);
+    expect(found[0]?.index).toBe(5);
+    expect(found[0]?.growth).toBe(1_600_000);
+    expect(leaks({ ...settings, consecutiveGcs: 7 }, samples)[0]?.index).toBe(7);
+  });
+
+  it('does not let noise smaller than minGrowth / consecutiveGcs keep a run alive', () => {
+    const samples: Array<[number, number]> = Array.from({ length: 30 }, (_, i) => [
+      20e6 + i * 10_000,
+      i * 1000,
+    ]);
+    expect(
+      leaks({ consecutiveGcs: 5, minGrowth: 1024 * 1024, minDuration: 0, probe: false }, samples),
+    ).toEqual([]);
+    expect(leaks(memwatch, samples).length).toBeGreaterThan(0);
+  });
+});
+
+describe('leak reason and formatting', () => {
+  it('formats durations as memwatch does, larger parts only when reached', () => {
+    expect(formatDuration(3725)).toBe('1h 2m 5s');
+    expect(formatDuration(20)).toBe('20s');
+    expect(formatDuration(20.9)).toBe('20s');
+    expect(formatDuration(60)).toBe('1m 0s');
+    expect(formatDuration(3600)).toBe('1h 0m 0s');
+    expect(formatDuration(90061)).toBe('25h 1m 1s');
+  });
+
+  it('formats sizes as memwatch does', () => {
+    expect(formatBytes(11.67 * 1024 * 1024)).toBe('11.67 mb');
+    expect(formatBytes(2 * 1024 * 1024 + 1)).toBe('2 mb');
+    expect(formatBytes(312.5 * 1024)).toBe('312.5 kb');
+    expect(formatBytes(-2.07 * 1024)).toBe('-2.07 kb');
+    expect(formatBytes(1024)).toBe('1024 bytes');
+    expect(formatBytes(0)).toBe('0 bytes');
+  });
+
+  it('writes the exact reason format', () => {
+    // 11.67 mb/hr over 20 s: growth = 11.67 MiB * 20 / 3600.
+    const growth = (11.67 * 1024 * 1024 * 20) / 3600;
+    expect(leakReason(5, growth, 20_000)).toBe('heap growth over 5 consecutive GCs (20s) - 11.67 mb/hr');
+  });
+
+  it('never prints a rate for a run under a second', () => {
+    expect(leakReason(5, 3.2 * 1024 * 1024, 400)).toBe(
+      'heap growth over 5 consecutive GCs (<1s) - 3.2 mb total',
+    );
+    expect(leakReason(5, 3.2 * 1024 * 1024, 0)).not.toMatch(/hr|NaN|Infinity|-2147483648/);
+  });
+});
+
+describe('probing', () => {
+  const settings = { consecutiveGcs: 5, minGrowth: 1024 * 1024, minDuration: 5000, probe: true };
+
+  it('waits at least a second, longer for large heaps and long pauses', () => {
+    expect(probeIntervalMs(1e6, 1)).toBe(1000);
+    expect(probeIntervalMs(1024 ** 3, 1)).toBeCloseTo(102_400, 0);
+    expect(probeIntervalMs(1e6, 50)).toBe(5000);
+  });
+
+  it('probes only after growth and only when enabled', () => {
+    const last = { time: 0, used: 10e6, pauseMs: 2 };
+    expect(probeDue(settings, { time: 1500, used: 11e6 }, last)).toBe(true);
+    expect(probeDue(settings, { time: 500, used: 11e6 }, last)).toBe(false);
+    expect(probeDue(settings, { time: 1500, used: 10e6 + 1000 }, last)).toBe(false);
+    expect(probeDue({ ...settings, probe: false }, { time: 1500, used: 11e6 }, last)).toBe(false);
+  });
+});

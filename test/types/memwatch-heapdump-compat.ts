@@ -1,0 +1,46 @@
+// Compiled by `tsc --noEmit` (npm run typecheck), never run: code written against
+// @types/memwatch-next and @types/heapdump must compile against heapwatch's declarations.
+import * as heapdump from '../../src/index.cjs';
+import * as memwatch from '../../src/index.cjs';
+
+// @types/memwatch-next
+memwatch.on('leak', (info: memwatch.LeakInformation) => {
+  const when: Date = info.start;
+  const until: Date = info.end;
+  console.log(info.growth.toFixed(0), info.reason, when, until);
+});
+memwatch.on('stats', (stats: memwatch.StatsInformation) => {
+  const keys: number[] = [
+    stats.num_full_gc,
+    stats.num_inc_gc,
+    stats.heap_compactions,
+    stats.usage_trend,
+    stats.estimated_base,
+    stats.current_base,
+    stats.min,
+    stats.max,
+  ];
+  console.log(keys);
+});
+// The untyped form @types/memwatch-next allows.
+memwatch.on('something', (data: object) => console.log(data));
+memwatch.once('stats', () => {});
+memwatch.removeAllListeners('stats');
+memwatch.gc();
+const gcReturnsNothing: ReturnType<typeof memwatch.gc> extends undefined | void ? true : false = true;
+
+// @types/node-memwatch's typed listeners infer the payloads.
+memwatch.on('stats', (stats) => stats.current_base.toFixed(0));
+memwatch.on('leak', (info) => info.reason.toUpperCase());
+memwatch.on('gc', (event) => {
+  const type: memwatch.GcType = event.type;
+  return [type, event.durationMs, event.before.used_heap_size, event.after.used_heap_size];
+});
+
+// @types/heapdump
+heapdump.writeSnapshot();
+heapdump.writeSnapshot('/tmp/app.heapsnapshot');
+heapdump.writeSnapshot((err: Error | null, filename?: string) => console.log(err, filename));
+heapdump.writeSnapshot('/tmp/app.heapsnapshot', (err, filename) => console.log(err, filename));
+
+export { gcReturnsNothing };
