@@ -105,6 +105,22 @@ describe('heapLimit / oom', () => {
   }, 60_000);
 });
 
+describe('heapLimit in a worker thread', () => {
+  it("writes the snapshot, then Node's worker callback ends only the worker", async () => {
+    const dir = tempDir();
+    const child = start('worker-heap-limit.cjs', { cwd: dir, timeoutMs: 60_000 });
+    expect(await child.next('worker', 50_000)).toEqual({ code: 'ERR_WORKER_OUT_OF_MEMORY' });
+    await child.next('alive');
+    const exit = await child.exited;
+    expect(exit.code).toBe(0);
+    const files = snapshots(dir);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^w-[1-9]\d*-heap-limit-\d+\.heapsnapshot$/);
+    expect(exit.stderr).toMatch(/^heapwatch: wrote .* heap-limit\)$/m);
+    parseSnapshot(join(dir, files[0]!));
+  }, 60_000);
+});
+
 describe('memory available to the process', () => {
   it('cgroup v2: the tightest limit among the ancestors, less usage, plus reclaimable file pages', () => {
     const root = fakeRoot({
