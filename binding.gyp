@@ -8,6 +8,9 @@
         "native/snapshot_writer.cc",
         "native/heap_summary.cc",
         "native/signal_watcher.cc",
+        "native/disk_guard.cc",
+        "native/snapshot_ledger.cc",
+        "native/heap_limit.cc",
         "native/gc_monitor.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

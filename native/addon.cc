@@ -4,8 +4,10 @@
 #include <set>
 #include <string>
 
+#include "disk_guard.h"
 #include "environment.h"
 #include "gc_monitor.h"
+#include "heap_limit.h"
 #include "heap_summary.h"
 #include "signal_watcher.h"
 #include "snapshot_writer.h"
@@ -21,6 +23,11 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("configureNaming", &Addon::ConfigureNaming),
                              InstanceMethod("nextPath", &Addon::NextPath),
                              InstanceMethod("writeSnapshot", &Addon::WriteSnapshot),
+                             InstanceMethod("diskCheck", &Addon::DiskCheck),
+                             InstanceMethod("heapLimit", &Addon::HeapLimit),
+                             InstanceMethod("memoryAvailable", &Addon::MemoryAvailable),
+                             InstanceMethod("testFakeFreeSpace", &Addon::TestFakeFreeSpace),
+                             InstanceMethod("testSysRoot", &Addon::TestSysRoot),
                              InstanceMethod("watchSignal", &Addon::WatchSignal),
                              InstanceMethod("unwatchSignal", &Addon::UnwatchSignal),
                              InstanceMethod("gc", &Addon::Gc),
@@ -81,19 +88,74 @@ class Addon : public Napi::Addon<Addon> {
     return Napi::String::New(info.Env(), env_->snapshots()->NextPath(trigger.c_str()));
   }
 
-  // writeSnapshot(path, trigger) -> { path, bytes, durationMs, errno, syscall }
+  // writeSnapshot(path, trigger, record?) -> { path, bytes, durationMs, errno, syscall, needed,
+  // free }. record: heapwatch generated the name; list the file in the directory's ledger.
   Napi::Value WriteSnapshot(const Napi::CallbackInfo& info) {
     if (!Expect(info, 0, napi_string) || !Expect(info, 1, napi_string)) return Napi::Value();
     std::string path = info[0].As<Napi::String>().Utf8Value();
     std::string trigger = info[1].As<Napi::String>().Utf8Value();
-    SnapshotResult r = env_->snapshots()->Write(path, trigger.c_str());
+    bool record = info.Length() > 2 && info[2].ToBoolean().Value();
+    SnapshotResult r = env_->snapshots()->Write(path, trigger.c_str(), record);
     Napi::Object out = Napi::Object::New(info.Env());
     out.Set("path", r.path);
     out.Set("bytes", r.bytes);
     out.Set("durationMs", r.duration_ms);
     out.Set("errno", r.error);
     out.Set("syscall", r.syscall);
+    out.Set("needed", r.needed);
+    out.Set("free", r.free);
     return out;
+  }
+
+  // diskCheck(dir) -> { ok, needed, free }: the disk guard's verdict for a snapshot now.
+  Napi::Value DiskCheck(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_string)) return Napi::Value();
+    disk_guard::Verdict v = disk_guard::Check(isolate_, info[0].As<Napi::String>().Utf8Value());
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("ok", v.ok);
+    out.Set("needed", v.needed);
+    out.Set("free", v.free);
+    return out;
+  }
+
+  // heapLimit(max, mainThread): near-heap-limit snapshots, at most max; 0 turns them off.
+  // Returns how many were written so far.
+  Napi::Value HeapLimit(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_number) || !Expect(info, 1, napi_boolean)) return Napi::Value();
+    int max = info[0].As<Napi::Number>().Int32Value();
+    if (max > 0) {
+      heap_limit::Enable(env_, max, info[1].As<Napi::Boolean>().Value());
+    } else {
+      heap_limit::Disable(env_);
+    }
+    return Napi::Number::New(info.Env(), heap_limit::Taken(env_));
+  }
+
+  // memoryAvailable(root) -> { machine, cgroup, cgroupFile } in bytes (-1: unknown/unlimited).
+  Napi::Value MemoryAvailable(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_string)) return Napi::Value();
+    heap_limit::Memory m = heap_limit::Available(info[0].As<Napi::String>().Utf8Value());
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("machine", m.machine);
+    out.Set("cgroup", m.cgroup);
+    out.Set("cgroupFile", m.cgroup_file);
+    return out;
+  }
+
+  // Test seams (process-wide). testFakeFreeSpace(dir, bytes): the disk guard sees `bytes` free
+  // in dir (bytes < 0 forgets it). testSysRoot(root): the near-heap-limit callback reads /proc
+  // and /sys under root.
+  Napi::Value TestFakeFreeSpace(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_string) || !Expect(info, 1, napi_number)) return Napi::Value();
+    disk_guard::FakeFreeSpace(info[0].As<Napi::String>().Utf8Value(),
+                              info[1].As<Napi::Number>().DoubleValue());
+    return info.Env().Undefined();
+  }
+
+  Napi::Value TestSysRoot(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_string)) return Napi::Value();
+    heap_limit::SetRoot(info[0].As<Napi::String>().Utf8Value());
+    return info.Env().Undefined();
   }
 
   // watchSignal(signo) -> 0 or a negative libuv error

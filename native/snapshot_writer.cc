@@ -6,12 +6,20 @@
 #include <sys/time.h>
 #include <unistd.h>
 #include <v8-profiler.h>
+#ifdef __linux__
+#include <linux/fs.h>  // RENAME_NOREPLACE
+#include <sys/syscall.h>
+#endif
 
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <mutex>
+
+#include "disk_guard.h"
+#include "snapshot_ledger.h"
 
 namespace heapwatch {
 
@@ -59,6 +67,32 @@ std::string Absolute(const std::string& path) {
   return std::string(cwd) + "/" + path;
 }
 
+// rename() that fails with EEXIST instead of replacing `to`. Returns 0 or an errno.
+int RenameNoReplace(const std::string& from, const std::string& to) {
+#if defined(__linux__) && defined(SYS_renameat2) && defined(RENAME_NOREPLACE)
+  if (syscall(SYS_renameat2, AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) {
+    return 0;
+  }
+  if (errno != EINVAL && errno != ENOSYS) return errno;  // EINVAL: the filesystem can't
+#endif
+  // link() never replaces either; then drop the temporary name.
+  if (::link(from.c_str(), to.c_str()) == 0) {
+    ::unlink(from.c_str());
+    return 0;
+  }
+  if (errno == EEXIST) return EEXIST;
+  // No hard links here (some FUSE and FAT filesystems): check, then rename. Racy only against
+  // another writer creating the same name in the same instant.
+  struct stat st;
+  if (::lstat(to.c_str(), &st) == 0) return EEXIST;
+  return ::rename(from.c_str(), to.c_str()) == 0 ? 0 : errno;
+}
+
+std::string BaseName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 void AppendNumber(std::string* out, const char* format, long long value) {
   char buf[32];
   snprintf(buf, sizeof buf, format, value);
@@ -80,6 +114,8 @@ SnapshotState::SnapshotState(Environment* env) : env_(env) {
       item.Set("durationMs", r.duration_ms);
       item.Set("errno", r.error);
       item.Set("syscall", r.syscall);
+      item.Set("needed", r.needed);
+      item.Set("free", r.free);
       list.Set(i++, item);
     }
     pending_.clear();
@@ -88,12 +124,25 @@ SnapshotState::SnapshotState(Environment* env) : env_(env) {
 }
 
 std::string SnapshotState::NextPath(const char* trigger) {
+  // Process-wide: workers and the main thread share a directory and often a template.
+  static std::mutex clock_mutex;
+  static long long last_us = 0;
+  static unsigned long long last_seq = 0;
   struct timeval tv;
   gettimeofday(&tv, nullptr);
+  long long now_us = static_cast<long long>(tv.tv_sec) * 1000000 + tv.tv_usec;
+  unsigned long long seq;
+  {
+    std::lock_guard<std::mutex> lock(clock_mutex);
+    if (now_us <= last_us) now_us = last_us + 1;  // two names in one microsecond: next one
+    last_us = now_us;
+    seq = ++last_seq;
+  }
+  tv.tv_sec = static_cast<time_t>(now_us / 1000000);
+  tv.tv_usec = static_cast<suseconds_t>(now_us % 1000000);
   struct tm utc;
   time_t secs = tv.tv_sec;
   gmtime_r(&secs, &utc);
-  seq_++;
 
   std::string name;
   const std::string& t = naming.name_template;
@@ -108,7 +157,7 @@ std::string SnapshotState::NextPath(const char* trigger) {
         } else if (key == "tid") {
           AppendNumber(&name, "%lld", naming.thread_id);
         } else if (key == "seq") {
-          AppendNumber(&name, "%lld", static_cast<long long>(seq_));
+          AppendNumber(&name, "%lld", static_cast<long long>(seq));
         } else if (key == "sec") {
           AppendNumber(&name, "%lld", static_cast<long long>(tv.tv_sec));
         } else if (key == "usec") {
@@ -134,7 +183,7 @@ std::string SnapshotState::NextPath(const char* trigger) {
   return naming.dir + (naming.dir.back() == '/' ? "" : "/") + name;
 }
 
-SnapshotResult SnapshotState::Write(const std::string& path, const char* trigger) {
+SnapshotResult SnapshotState::Write(const std::string& path, const char* trigger, bool record) {
   SnapshotResult result;
   result.path = path;
   result.trigger = trigger;
@@ -157,6 +206,16 @@ SnapshotResult SnapshotState::Write(const std::string& path, const char* trigger
   }
   if (result.error != 0) {
     result.syscall = "open";
+    return result;
+  }
+
+  // Before the (expensive, memory-hungry) snapshot: will the file fit at all?
+  disk_guard::Verdict room = disk_guard::Check(env_->isolate(), DirName(path));
+  if (!room.ok) {
+    result.error = ENOSPC;
+    result.syscall = "statfs";
+    result.needed = room.needed;
+    result.free = room.free;
     return result;
   }
 
@@ -192,18 +251,42 @@ SnapshotResult SnapshotState::Write(const std::string& path, const char* trigger
     result.error = stream.error;
     result.syscall = "write";
   }
+  struct stat written;
+  bool have_inode = ::fstat(fd, &written) == 0;
   if (::close(fd) != 0 && result.error == 0) {
     result.error = errno;
     result.syscall = "close";
   }
-  if (result.error == 0 && ::rename(temp.c_str(), path.c_str()) != 0) {
+  if (result.error == 0 && !record && ::rename(temp.c_str(), path.c_str()) != 0) {
     result.error = errno;
     result.syscall = "rename";
+  }
+  // A generated name never replaces a file: {seq} starts again in every process, {pid} is 1
+  // in every container. Taken: the next generated name in the same directory.
+  if (result.error == 0 && record) {
+    std::string final_path = path;
+    int err = RenameNoReplace(temp, final_path);
+    for (int attempt = 0; err == EEXIST && attempt < 100000; attempt++) {
+      std::string next = BaseName(NextPath(trigger));
+      final_path = path.find('/') == std::string::npos ? next : DirName(path) + "/" + next;
+      err = RenameNoReplace(temp, final_path);
+    }
+    if (err != 0) {
+      result.error = err;
+      result.syscall = "rename";
+    } else {
+      result.path = final_path;
+      base = BaseName(final_path);
+    }
   }
   if (result.error != 0) {
     ::unlink(temp.c_str());
   } else {
     result.bytes = stream.bytes;
+    if (record && have_inode) {
+      snapshot_ledger::Record(DirName(path), base, static_cast<unsigned long long>(written.st_ino),
+                              stream.bytes);
+    }
   }
   result.duration_ms = static_cast<double>(uv_hrtime() - start) / 1e6;
   if (!deferred_.empty()) {
@@ -221,18 +304,27 @@ void SnapshotState::WriteUnattended(const char* trigger) {
     deferred_ = trigger;
     return;
   }
-  SnapshotResult r = Write(NextPath(trigger), trigger);
+  SnapshotResult r = Write(NextPath(trigger), trigger, true);
   // Resolved now: the event reaches JS later, when the current directory may be another one.
   r.path = Absolute(r.path);
   // Printed here, not from JS: the process may be stuck in JavaScript for a long time yet.
   if (r.error == 0) {
     fprintf(stderr, "heapwatch: wrote %s (%.1f MB in %.0f ms, %s)\n", r.path.c_str(),
             r.bytes / (1024.0 * 1024.0), r.duration_ms, trigger);
+  } else if (r.needed > 0) {
+    fprintf(stderr,
+            "heapwatch: could not write %s: ENOSPC, the snapshot needs at least %.1f MB and "
+            "only %.1f MB are free (%s)\n",
+            r.path.c_str(), r.needed / (1024.0 * 1024.0), r.free / (1024.0 * 1024.0), trigger);
   } else {
     fprintf(stderr, "heapwatch: could not write %s: %s %s (%s)\n", r.path.c_str(), r.syscall,
             uv_err_name(-r.error), trigger);
   }
-  pending_.push_back(std::move(r));
+  Deliver(std::move(r));
+}
+
+void SnapshotState::Deliver(SnapshotResult result) {
+  pending_.push_back(std::move(result));
   env_->Wake();
 }
 

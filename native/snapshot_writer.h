@@ -16,6 +16,8 @@ struct SnapshotResult {
   const char* syscall = "";  // which call failed: "open", "write", "close", "rename", ...
   double bytes = 0;          // size of the file written
   double duration_ms = 0;    // from the start of the snapshot to the rename
+  double needed = 0;         // disk guard (ENOSPC from "statfs"): bytes needed and free
+  double free = 0;
 };
 
 // How heapwatch names the snapshots it names itself. Set from JS by configure().
@@ -34,21 +36,28 @@ class SnapshotState {
 
   NamingOptions naming;
 
-  // The path for a snapshot heapwatch names itself: dir + expanded template.
+  // The path for a snapshot heapwatch names itself: dir + expanded template. {seq} and the
+  // {sec}.{usec} timestamp are process-wide and strictly increasing, so names never collide
+  // within a process, across threads included.
   std::string NextPath(const char* trigger);
 
   // Writes a snapshot of this environment's heap to `path`: a temporary file created 0600 in
   // the same directory, every write and the close checked, then renamed; on failure the
-  // temporary file is removed. Runs on the JS thread, from JS or from an interrupt; runs no JS.
-  SnapshotResult Write(const std::string& path, const char* trigger);
+  // temporary file is removed. Refused with ENOSPC before the snapshot is taken when the disk
+  // guard (disk_guard.h) says it cannot fit. `record`: the name is one heapwatch generated, so
+  // the file goes into the directory's ledger (snapshot_ledger.h) for retention.
+  // Runs on the JS thread, from JS or from an interrupt; runs no JS.
+  SnapshotResult Write(const std::string& path, const char* trigger, bool record = false);
 
   // Writes a snapshot under NextPath(trigger), prints one line on stderr, and queues the
   // outcome for the 'snapshot' event. For snapshots no JS caller is waiting for.
   void WriteUnattended(const char* trigger);
 
+  // Queues an outcome for the 'snapshot' event and wakes JS.
+  void Deliver(SnapshotResult result);
+
  private:
   Environment* env_;
-  uint64_t seq_ = 0;
   bool writing_ = false;  // a snapshot is being taken and serialized
   std::string deferred_;  // trigger of an unattended snapshot asked for meanwhile
   std::deque<SnapshotResult> pending_;

@@ -37,11 +37,14 @@ export function describe(value: unknown): string {
   return `${String(value)} (${typeof value})`;
 }
 
-/** One message shape for every bad argument: "Expected <what> for `name` but received <value>". */
-export function invalidArg(name: string, expected: string, received: unknown): HeapwatchError {
+/**
+ * One message shape for every bad argument: "Expected <what> for `name` but received <value>",
+ * then ": <why>" when there is more to say.
+ */
+export function invalidArg(name: string, expected: string, received: unknown, why?: string): HeapwatchError {
   return new HeapwatchError(
     'ERR_HEAPWATCH_INVALID_ARG',
-    `Expected ${expected} for \`${name}\` but received ${describe(received)}`,
+    `Expected ${expected} for \`${name}\` but received ${describe(received)}${why ? `: ${why}` : ''}`,
   );
 }
 

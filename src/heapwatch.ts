@@ -1,7 +1,6 @@
 // Builds the exported object: memwatch's EventEmitter, heapdump's writeSnapshot, and the modern API.
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:os';
-import { resolve } from 'node:path';
 import { HeapwatchError } from './errors.js';
 import { attachGcEvents, type GcEvent } from './gc-events.js';
 import type { LeakInformation, StatsInformation } from './gc-stats.js';
@@ -15,6 +14,7 @@ import {
   type Settings,
   validateConfigure,
 } from './options.js';
+import { createProduction, ensureDir } from './production.js';
 import {
   createSnapshotApi,
   type SnapshotEvent,
@@ -26,7 +26,7 @@ import {
 
 /** The events heapwatch emits. It never emits 'error'. */
 export interface HeapwatchEvents {
-  /** After every snapshot heapwatch writes on its own (signal, ...), or its failure. */
+  /** After every snapshot heapwatch writes on its own (signal, leak, heap-limit), or its failure. */
   snapshot: [event: SnapshotEvent];
   /** After each full GC (memwatch's statistics), on a later turn of the event loop. */
   stats: [stats: StatsInformation];
@@ -121,31 +121,49 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
 
   let settings: Settings = { ...DEFAULTS };
 
+  const production = createProduction(binding, emitter, {
+    isMainThread: host.isMainThread,
+    warn: host.warn,
+    settings: () => settings,
+    writeUnattended: (trigger) => api.unattended(trigger, host.warn),
+  });
+
+  // Throws (changing nothing) when the directory cannot be created.
   function apply(next: Settings): void {
+    next = { ...next, dir: ensureDir(next.dir) };
     // The signal is process-wide: only the main thread answers it.
-    if (host.isMainThread && next.signal !== settings.signal) {
+    const signalChanged =
+      next.signal !== settings.signal || (next.signal && next.signalName !== settings.signalName);
+    if (host.isMainThread && signalChanged) {
       if (next.signal) {
-        const err = binding.watchSignal(constants.signals.SIGUSR2);
-        if (err !== 0) host.warn(`heapwatch: could not watch SIGUSR2 (libuv error ${err})`);
+        const signo = constants.signals[next.signalName as keyof typeof constants.signals];
+        const err = binding.watchSignal(signo);
+        if (err !== 0) host.warn(`heapwatch: could not watch ${next.signalName} (libuv error ${err})`);
       } else {
         binding.unwatchSignal();
       }
     }
-    binding.configureNaming(next.dir === '' ? '' : resolve(next.dir), next.name, host.threadId);
+    binding.configureNaming(next.dir, next.name, host.threadId);
+    production.apply(settings, next);
+    const prev = settings;
     settings = next;
     gcEvents.settingsChanged();
+    production.settled(prev, next);
   }
 
   const gcEvents = attachGcEvents(emitter, binding, () => settings.leak);
   binding.setSink((kind, payload) => {
     if (kind === 'snapshot') {
-      for (const e of payload as NativeSnapshotEvent[]) emitter.emit('snapshot', toSnapshotEvent(e));
+      for (const e of payload as NativeSnapshotEvent[]) {
+        emitter.emit('snapshot', toSnapshotEvent(e));
+        if (e.errno === 0) production.afterWrite(e.path);
+      }
     } else if (kind === 'gc') {
       gcEvents.onRecords(payload as Float64Array);
     }
   });
 
-  const api = createSnapshotApi(binding);
+  const api = createSnapshotApi(binding, { afterWrite: production.afterWrite });
   const own = {
     HeapDiff: createHeapDiff(binding),
     writeSnapshot: api.writeSnapshot,
@@ -169,6 +187,15 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
   // it, not again by each worker (a worker given another value gets its own).
   const envText = host.envOptions ?? '';
   const envWarn = binding.firstInProcess(`NODE_HEAPDUMP_OPTIONS=${envText}`) ? host.warn : () => {};
-  apply(mergeSettings(DEFAULTS, parseEnvOptions(envText, envWarn)));
+  const fromEnv = parseEnvOptions(envText, envWarn);
+  try {
+    apply(mergeSettings(DEFAULTS, fromEnv));
+  } catch (error) {
+    // Only the directory can fail here: say so, and write to the current directory instead.
+    envWarn(
+      `heapwatch: ignoring NODE_HEAPDUMP_OPTIONS item "dir=${fromEnv.dir}": ${(error as Error).message}`,
+    );
+    apply(mergeSettings(DEFAULTS, { ...fromEnv, dir: '' }));
+  }
   return emitter;
 }

@@ -12,6 +12,10 @@ export interface NativeWriteResult {
   durationMs: number;
   errno: number;
   syscall: string;
+  /** When the disk guard refused (ENOSPC, syscall 'statfs') or a heap-limit snapshot was skipped
+   * (ENOMEM, syscall 'heap-limit'): bytes needed and available. */
+  needed?: number;
+  free?: number;
 }
 
 /** A snapshot heapwatch wrote on its own (signal, ...), as the addon queues it. */
@@ -33,7 +37,18 @@ export interface Binding extends HeapDiffBinding {
   setSink(sink: (kind: SinkKind, payload: unknown) => void): void;
   configureNaming(dir: string, template: string, threadId: number): void;
   nextPath(trigger: string): string;
-  writeSnapshot(path: string, trigger: string): NativeWriteResult;
+  /** `record`: heapwatch generated the name; the file goes into the directory's ledger (retention). */
+  writeSnapshot(path: string, trigger: string, record?: boolean): NativeWriteResult;
+  /** The disk guard's verdict for a snapshot into `dir` now. */
+  diskCheck(dir: string): { ok: boolean; needed: number; free: number };
+  /** Near-heap-limit snapshots: at most `max`; 0 turns them off. Returns how many were written. */
+  heapLimit(max: number, mainThread: boolean): number;
+  /** Memory the machine and the memory cgroup can still give (bytes, -1 unknown/unlimited). */
+  memoryAvailable(root: string): { machine: number; cgroup: number; cgroupFile: string };
+  /** Test seam: the disk guard sees `bytes` free in `dir` (negative: forget). Process-wide. */
+  testFakeFreeSpace(dir: string, bytes: number): void;
+  /** Test seam: the near-heap-limit callback reads /proc and /sys under `root`. */
+  testSysRoot(root: string): void;
   watchSignal(signo: number): number;
   unwatchSignal(): void;
   gc(): void;

@@ -1,15 +1,26 @@
 // Settings: NODE_HEAPDUMP_OPTIONS and configure() parse into the same shape, validated here only.
 import { HeapwatchError, invalidArg } from './errors.js';
 import { DEFAULT_LEAK, type LeakSettings, MEMWATCH_LEAK } from './gc-stats.js';
+import { DEFAULT_LEAK_SNAPSHOT, type LeakSnapshotSettings } from './leak-snapshot.js';
+import { templateProblem } from './naming.js';
+import { snapshotSignal, snapshotSignalList } from './signals.js';
 
 /** Everything configure() and NODE_HEAPDUMP_OPTIONS can set. */
 export interface Settings {
-  /** Write a snapshot on SIGUSR2 (main thread only). */
+  /** Write a snapshot on `signalName` (main thread only). */
   signal: boolean;
+  /** The snapshot signal: SIGUSR2 unless configured (see signals.ts for the allowed ones). */
+  signalName: string;
   /** Directory for the snapshots heapwatch names itself; '' = the current directory at write time. */
   dir: string;
   /** File name template for the snapshots heapwatch names itself. */
   name: string;
+  /** Keep at most this many of heapwatch's own snapshots per directory; false = keep all. */
+  keep: number | false;
+  /** Write a snapshot when V8 nears its heap limit, at most `max` times. */
+  heapLimit: false | { max: number };
+  /** Write a snapshot on 'leak', at most once per `cooldown` ms and `max` times. */
+  snapshotOnLeak: false | LeakSnapshotSettings;
   /** When a run of growing full GCs is reported as `'leak'`. */
   leak: LeakSettings;
 }
@@ -18,8 +29,12 @@ export const DEFAULT_NAME = 'heapdump-{sec}.{usec}.heapsnapshot';
 
 export const DEFAULTS: Readonly<Settings> = Object.freeze({
   signal: true,
+  signalName: 'SIGUSR2',
   dir: '',
   name: DEFAULT_NAME,
+  keep: false,
+  heapLimit: false,
+  snapshotOnLeak: false,
   leak: DEFAULT_LEAK,
 });
 
@@ -29,10 +44,23 @@ export const LEAK_PRESETS: Readonly<Record<string, Readonly<LeakSettings>>> = Ob
   memwatch: MEMWATCH_LEAK,
 });
 
-/** What configure() accepts: any subset of the settings; `leak` may also be a preset's name. */
-export type ConfigureOptions = Partial<Omit<Settings, 'leak'>> & {
+/** What configure() accepts. */
+export interface ConfigureOptions {
+  /** true/false, or the name of the signal to use instead of SIGUSR2 (which turns it on). */
+  signal?: boolean | string;
+  /** Directory for the snapshots heapwatch names itself; created 0700; relative to cwd now. */
+  dir?: string;
+  /** Name template: {pid} {tid} {seq} {date} {trigger} {sec} {usec}. */
+  name?: string;
+  /** Keep at most N of heapwatch's own snapshots per directory; false = keep all. */
+  keep?: number | false;
+  /** Snapshot near the heap limit; `max` defaults to 1. */
+  heapLimit?: boolean | { max?: number };
+  /** Snapshot on 'leak'; `cooldown` (ms, or '10m', '30s', ...) defaults to 10 minutes, `max` to 3. */
+  snapshotOnLeak?: boolean | { cooldown?: number | string; max?: number };
+  /** When a run of growing full GCs is reported as `'leak'`; or a preset's name. */
   leak?: Partial<LeakSettings> | 'memwatch' | 'default';
-};
+}
 
 /** A validated change to the settings: what configure() and NODE_HEAPDUMP_OPTIONS produce. */
 export type SettingsPatch = Partial<Omit<Settings, 'leak'>> & { leak?: Partial<LeakSettings> };
@@ -62,21 +90,49 @@ const forkNotice: EnvItem = (value, _into, warn) => {
   );
 };
 
+// A `key=value` item: the value is required and checked by the same rule as configure()'s key.
+function valued(
+  check: (value: string, name: string, into: SettingsPatch) => SettingsPatch,
+  name: string,
+): EnvItem {
+  return (value, into) => {
+    if (value === undefined || value === '') throw new Error(`needs a value (${name}=...)`);
+    Object.assign(into, check(value, name, into));
+  };
+}
+
 const ENV_ITEMS: Record<string, EnvItem> = {
-  signal: flag((into) => {
-    into.signal = true;
-  }),
+  // `signal` turns the handler on; `signal=SIGHUP` also chooses the signal.
+  signal: (value, into) => {
+    Object.assign(into, value === undefined ? { signal: true } : checkSignal(value, 'signal'));
+  },
   nosignal: flag((into) => {
     into.signal = false;
   }),
   fork: forkNotice,
   nofork: forkNotice,
-  // leak=memwatch|default, leakgcs=5, leakmingrowth=1048576 (bytes), leakminduration=5000 (ms),
-  // leakprobe / noleakprobe.
+  dir: valued(checkDir, 'dir'),
+  name: valued(checkName, 'name'),
+  keep: valued((v, name) => ({ keep: envInteger(v, name) }), 'keep'),
+  // oom: near-heap-limit snapshots (one); oommax=N: up to N (implies oom).
+  oom: flag((into) => {
+    into.heapLimit = { max: into.heapLimit ? into.heapLimit.max : 1 };
+  }),
+  oommax: valued((v, name) => ({ heapLimit: { max: envInteger(v, name) } }), 'oommax'),
+  // leak: a snapshot on 'leak'; leakmax=N and leakcooldown=10m tune it (and imply leak).
+  // leak=memwatch|default: the leak rule's preset (issue 3); leakgcs=5, leakmingrowth=1048576
+  // (bytes), leakminduration=5000 (ms), leakprobe / noleakprobe tune the rule.
   leak: (value, into) => {
-    const preset =
-      value !== undefined && Object.hasOwn(LEAK_PRESETS, value) ? LEAK_PRESETS[value] : undefined;
-    if (preset === undefined) throw new Error(`expected one of ${Object.keys(LEAK_PRESETS).join(', ')}`);
+    if (value === undefined) {
+      into.snapshotOnLeak = { ...DEFAULT_LEAK_SNAPSHOT, ...into.snapshotOnLeak };
+      return;
+    }
+    const preset = Object.hasOwn(LEAK_PRESETS, value) ? LEAK_PRESETS[value] : undefined;
+    if (preset === undefined) {
+      throw new Error(
+        `expected no value (snapshot on leak) or one of ${Object.keys(LEAK_PRESETS).join(', ')} (the leak rule)`,
+      );
+    }
     into.leak = { ...into.leak, ...preset };
   },
   leakgcs: envNumber('consecutiveGcs', 'leakgcs'),
@@ -88,6 +144,22 @@ const ENV_ITEMS: Record<string, EnvItem> = {
   noleakprobe: flag((into) => {
     into.leak = { ...into.leak, probe: false };
   }),
+  leakmax: valued(
+    (v, name, into) => ({
+      snapshotOnLeak: {
+        ...DEFAULT_LEAK_SNAPSHOT,
+        ...into.snapshotOnLeak,
+        max: envInteger(v, name),
+      },
+    }),
+    'leakmax',
+  ),
+  leakcooldown: valued(
+    (v, name, into) => ({
+      snapshotOnLeak: { ...DEFAULT_LEAK_SNAPSHOT, ...into.snapshotOnLeak, cooldown: duration(v, name) },
+    }),
+    'leakcooldown',
+  ),
 };
 
 function envNumber(key: 'consecutiveGcs' | 'minGrowth' | 'minDuration', item: string): EnvItem {
@@ -155,6 +227,72 @@ export function parseEnvOptions(text: string | undefined, warn: Warn): SettingsP
   return into;
 }
 
+// The rules for each value, shared by configure() and NODE_HEAPDUMP_OPTIONS. Each takes the value
+// and the name to blame ("options.keep" or "keep") and returns what to change, or throws.
+
+/** A whole number from 1, from an env item's text (the error quotes the text as given). */
+function envInteger(text: string, name: string): number {
+  const value = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < 1) throw invalidArg(name, 'a whole number from 1', text);
+  return value;
+}
+
+function positiveInteger(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw invalidArg(name, 'a whole number from 1', value);
+  }
+  return value;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Milliseconds: a number, or text like '500ms', '30s', '10m', '1h' (bare digits are ms). */
+function duration(value: unknown, name: string): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  const m = typeof value === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim()) : null;
+  if (m === null) throw invalidArg(name, "a duration (milliseconds, or '500ms', '30s', '10m', '1h')", value);
+  return Number(m[1]) * (UNITS[m[2] ?? 'ms'] as number);
+}
+
+function checkSignal(value: unknown, name: string): SettingsPatch {
+  if (typeof value === 'boolean') return { signal: value };
+  const expected = `a boolean or one of ${snapshotSignalList()}`;
+  if (typeof value !== 'string') throw invalidArg(name, expected, value);
+  try {
+    return { signal: true, signalName: snapshotSignal(value) };
+  } catch (error) {
+    throw invalidArg(name, expected, value, (error as Error).message);
+  }
+}
+
+function checkDir(value: unknown, name: string): SettingsPatch {
+  if (typeof value !== 'string' || value.includes('\0')) {
+    throw invalidArg(name, 'a directory path (string without NUL bytes)', value);
+  }
+  return { dir: value };
+}
+
+function checkName(value: unknown, name: string): SettingsPatch {
+  const expected = 'a file name template with {pid} {tid} {seq} {date} {trigger} {sec} {usec}';
+  if (typeof value !== 'string') throw invalidArg(name, expected, value);
+  const problem = templateProblem(value);
+  if (problem) throw invalidArg(name, expected, value, `the template ${problem}`);
+  return { name: value };
+}
+
+/** An object with only `known` keys (for nested options); throws naming the stray one. */
+function plainObject(value: object, name: string, known: string[]): Record<string, unknown> {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      throw new HeapwatchError(
+        'ERR_HEAPWATCH_INVALID_ARG',
+        `Unknown option \`${key}\` in \`${name}\`; known options: ${known.join(', ')}`,
+      );
+    }
+  }
+  return value as Record<string, unknown>;
+}
+
 // Each check throws HeapwatchError naming the option, or returns the value to store.
 type Check = (value: unknown, name: string) => unknown;
 
@@ -213,24 +351,40 @@ function checkLeak(value: unknown, name: string): Partial<LeakSettings> {
   return out;
 }
 
-const CONFIG_KEYS: Record<keyof Settings, Check> = {
-  signal: (value, name) => {
-    if (typeof value !== 'boolean') throw invalidArg(name, 'a boolean', value);
-    return value;
-  },
-  dir: (value, name) => {
-    if (typeof value !== 'string' || value.includes('\0')) {
-      throw invalidArg(name, 'a directory path (string without NUL bytes)', value);
+const CONFIG_KEYS: Record<keyof ConfigureOptions, (value: unknown, name: string) => SettingsPatch> = {
+  signal: checkSignal,
+  dir: checkDir,
+  name: checkName,
+  keep: (value, name) => {
+    if (value === false) return { keep: false };
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+      throw invalidArg(name, 'a whole number from 1, or false', value);
     }
-    return value;
+    return { keep: value };
   },
-  name: (value, name) => {
-    if (typeof value !== 'string' || value === '' || value.includes('/') || value.includes('\0')) {
-      throw invalidArg(name, 'a file name template (non-empty string, no "/" or NUL)', value);
+  heapLimit: (value, name) => {
+    if (typeof value === 'boolean') return { heapLimit: value ? { max: 1 } : false };
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw invalidArg(name, 'a boolean or { max }', value);
     }
-    return value;
+    const { max } = plainObject(value, name, ['max']);
+    return { heapLimit: { max: max === undefined ? 1 : positiveInteger(max, `${name}.max`) } };
   },
-  leak: checkLeak,
+  snapshotOnLeak: (value, name) => {
+    if (typeof value === 'boolean') return { snapshotOnLeak: value ? { ...DEFAULT_LEAK_SNAPSHOT } : false };
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw invalidArg(name, 'a boolean or { cooldown, max }', value);
+    }
+    const { cooldown, max } = plainObject(value, name, ['cooldown', 'max']);
+    return {
+      snapshotOnLeak: {
+        cooldown:
+          cooldown === undefined ? DEFAULT_LEAK_SNAPSHOT.cooldown : duration(cooldown, `${name}.cooldown`),
+        max: max === undefined ? DEFAULT_LEAK_SNAPSHOT.max : positiveInteger(max, `${name}.max`),
+      },
+    };
+  },
+  leak: (value, name) => ({ leak: checkLeak(value, name) }),
 };
 
 /** Validates configure()'s argument; throws HeapwatchError naming the first bad option. */
@@ -240,10 +394,10 @@ export function validateConfigure(options: unknown): SettingsPatch {
   }
   const out: SettingsPatch = {};
   for (const [key, value] of Object.entries(options)) {
-    const check = Object.hasOwn(CONFIG_KEYS, key) ? CONFIG_KEYS[key as keyof Settings] : undefined;
+    const check = Object.hasOwn(CONFIG_KEYS, key) ? CONFIG_KEYS[key as keyof ConfigureOptions] : undefined;
     if (check === undefined) throw unknownKey(key, 'options', Object.keys(CONFIG_KEYS));
     if (value === undefined) continue;
-    (out as Record<string, unknown>)[key] = check(value, `options.${key}`);
+    Object.assign(out, check(value, `options.${key}`));
   }
   return out;
 }

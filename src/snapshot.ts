@@ -33,16 +33,49 @@ export interface SnapshotOptions {
   dir?: string;
 }
 
+const mb = (bytes = 0) => `${(bytes / 1048576).toFixed(1)} MB`;
+
+/** What the disk guard or the heap-limit memory check said, for error messages; '' otherwise. */
+function shortage(r: NativeWriteResult): string {
+  if (r.syscall === 'statfs')
+    return `the snapshot needs at least ${mb(r.needed)} and only ${mb(r.free)} are free`;
+  if (r.syscall === 'heap-limit') {
+    return `the snapshot would need about ${mb(r.needed)} of memory and only ${mb(r.free)} are available`;
+  }
+  return '';
+}
+
+function withShortage<T extends Error>(error: T, r: NativeWriteResult): T {
+  if (r.syscall === 'statfs' || r.syscall === 'heap-limit') {
+    Object.assign(error, { needed: r.needed, free: r.free });
+  }
+  return error;
+}
+
 function heapdumpError(r: NativeWriteResult): HeapwatchError {
-  return systemError((code) => `heapdump write error ${code}`, r.errno, r.syscall, r.path);
+  const why = shortage(r);
+  return withShortage(
+    systemError(
+      (code) => `heapdump write error ${code}${why ? ` (${why})` : ''}`,
+      r.errno,
+      r.syscall,
+      r.path,
+    ),
+    r,
+  );
 }
 
 function snapshotError(r: NativeWriteResult): HeapwatchError {
-  return systemError(
-    (code) => `could not write heap snapshot to ${resolve(r.path)}: ${code} (${r.syscall})`,
-    r.errno,
-    r.syscall,
-    r.path,
+  const why = shortage(r);
+  const what = r.path === '' ? 'heap snapshot' : `heap snapshot to ${resolve(r.path)}`;
+  return withShortage(
+    systemError(
+      (code) => `could not write ${what}: ${code} (${why || r.syscall})`,
+      r.errno,
+      r.syscall,
+      r.path,
+    ),
+    r,
   );
 }
 
@@ -55,7 +88,12 @@ export function toSnapshotEvent(e: NativeSnapshotEvent): SnapshotEvent {
   return e.errno === 0 ? toInfo(e, e.trigger) : { error: snapshotError(e), trigger: e.trigger };
 }
 
-export function createSnapshotApi(binding: Binding) {
+export interface SnapshotHooks {
+  /** After a snapshot under a generated name was written (retention runs here). */
+  afterWrite?: (path: string) => void;
+}
+
+export function createSnapshotApi(binding: Binding, hooks: SnapshotHooks = {}) {
   /**
    * heapdump's `writeSnapshot([filename], [callback])`: writes synchronously, calls `callback`
    * exactly once before returning, and returns whether the file was written. Never throws for
@@ -69,14 +107,17 @@ export function createSnapshotApi(binding: Binding) {
     if (callback !== undefined && callback !== null && callback !== false && typeof callback !== 'function') {
       throw invalidArg('callback', 'a function', callback);
     }
+    const generated = typeof filename !== 'string';
     const path = typeof filename === 'string' ? filename : binding.nextPath('api');
-    const r = binding.writeSnapshot(path, 'api');
+    const r = binding.writeSnapshot(path, 'api', generated);
     const cb = typeof callback === 'function' ? (callback as WriteSnapshotCallback) : undefined;
     if (r.errno !== 0) {
       cb?.(heapdumpError(r));
       return false;
     }
-    cb?.(null, path);
+    // A generated name that was taken moves on to the next one: report the one written.
+    if (generated) hooks.afterWrite?.(r.path);
+    cb?.(null, generated ? r.path : path);
     return true;
   }
 
@@ -96,12 +137,32 @@ export function createSnapshotApi(binding: Binding) {
       const generated = binding.nextPath('api');
       path = dir === undefined ? generated : join(dir, generated.slice(generated.lastIndexOf('/') + 1));
     }
-    const r = binding.writeSnapshot(path, 'api');
+    const r = binding.writeSnapshot(path, 'api', filename === undefined);
     if (r.errno !== 0) throw snapshotError(r);
+    if (filename === undefined) hooks.afterWrite?.(r.path);
     return toInfo(r, 'api');
   }
 
-  return { writeSnapshot, snapshot };
+  /**
+   * A snapshot nobody called for from JS (on 'leak'): generated name, one stderr line, the
+   * outcome as a 'snapshot' event payload. Never throws for I/O failures.
+   */
+  function unattended(trigger: string, warn: (line: string) => void): SnapshotEvent {
+    const path = binding.nextPath(trigger);
+    const r = binding.writeSnapshot(path, trigger, true);
+    const event = toSnapshotEvent({ ...r, trigger });
+    if ('error' in event) {
+      warn(`heapwatch: ${event.error.message} (${trigger})`);
+    } else {
+      warn(
+        `heapwatch: wrote ${event.path} (${mb(event.bytes)} in ${event.durationMs.toFixed(0)} ms, ${trigger})`,
+      );
+      hooks.afterWrite?.(r.path);
+    }
+    return event;
+  }
+
+  return { writeSnapshot, snapshot, unattended };
 }
 
 function validateSnapshotOptions(options: unknown): SnapshotOptions {

@@ -85,7 +85,7 @@ describe('leak settings: NODE_HEAPDUMP_OPTIONS', () => {
     expect(warnings).toEqual([
       'heapwatch: ignoring NODE_HEAPDUMP_OPTIONS item "leakgcs=0": Expected a whole number of GCs from 1 to 1000 for `leakgcs` but received 0 (number)',
       'heapwatch: ignoring NODE_HEAPDUMP_OPTIONS item "leakmingrowth=1m": expected a whole number',
-      'heapwatch: ignoring NODE_HEAPDUMP_OPTIONS item "leak=strict": expected one of default, memwatch',
+      'heapwatch: ignoring NODE_HEAPDUMP_OPTIONS item "leak=strict": expected no value (snapshot on leak) or one of default, memwatch (the leak rule)',
       'heapwatch: ignoring unknown NODE_HEAPDUMP_OPTIONS item "leakgc=4" (did you mean "leakgcs"?)',
     ]);
   });
