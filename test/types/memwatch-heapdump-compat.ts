@@ -27,7 +27,7 @@ memwatch.on('something', (data: object) => console.log(data));
 memwatch.once('stats', () => {});
 memwatch.removeAllListeners('stats');
 memwatch.gc();
-const gcReturnsNothing: ReturnType<typeof memwatch.gc> extends undefined ? true : false = true;
+const gcReturnsNothing: ReturnType<typeof memwatch.gc> extends void ? true : false = true;
 
 // @types/node-memwatch's typed listeners infer the payloads.
 memwatch.on('stats', (stats) => stats.current_base.toFixed(0));
