@@ -68,16 +68,17 @@ class Addon : public Napi::Addon<Addon> {
     return info.Env().Undefined();
   }
 
-  // configureNaming(dir, template, threadId)
+  // configureNaming(dir, template, threadId, ledger)
   Napi::Value ConfigureNaming(const Napi::CallbackInfo& info) {
     if (!Expect(info, 0, napi_string) || !Expect(info, 1, napi_string) ||
-        !Expect(info, 2, napi_number)) {
+        !Expect(info, 2, napi_number) || !Expect(info, 3, napi_boolean)) {
       return Napi::Value();
     }
     NamingOptions& naming = env_->snapshots()->naming;
     naming.dir = info[0].As<Napi::String>().Utf8Value();
     naming.name_template = info[1].As<Napi::String>().Utf8Value();
     naming.thread_id = info[2].As<Napi::Number>().Int32Value();
+    naming.ledger = info[3].As<Napi::Boolean>().Value();
     return info.Env().Undefined();
   }
 

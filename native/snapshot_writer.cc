@@ -283,7 +283,7 @@ SnapshotResult SnapshotState::Write(const std::string& path, const char* trigger
     ::unlink(temp.c_str());
   } else {
     result.bytes = stream.bytes;
-    if (record && have_inode) {
+    if (record && have_inode && naming.ledger) {
       snapshot_ledger::Record(DirName(path), base, static_cast<unsigned long long>(written.st_ino),
                               stream.bytes);
     }

@@ -25,6 +25,9 @@ struct NamingOptions {
   std::string dir;  // "" = the current directory at write time
   std::string name_template = "heapdump-{sec}.{usec}.heapsnapshot";
   int32_t thread_id = 0;
+  // Retention (keep=N) is on: list generated files in the directory's ledger. Off, heapwatch
+  // writes nothing but the snapshot itself.
+  bool ledger = false;
 };
 
 // Per-environment snapshot state: naming, sequence numbers and the outcomes of the snapshots

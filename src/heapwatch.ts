@@ -143,7 +143,7 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
         binding.unwatchSignal();
       }
     }
-    binding.configureNaming(next.dir, next.name, host.threadId);
+    binding.configureNaming(next.dir, next.name, host.threadId, next.keep !== false);
     production.apply(settings, next);
     const prev = settings;
     settings = next;

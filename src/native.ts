@@ -35,7 +35,8 @@ export interface GcNames {
 /** The addon's surface (native/addon.cc). One instance per load, per environment. */
 export interface Binding extends HeapDiffBinding {
   setSink(sink: (kind: SinkKind, payload: unknown) => void): void;
-  configureNaming(dir: string, template: string, threadId: number): void;
+  /** `ledger`: retention is on, so generated files are listed in the directory's ledger. */
+  configureNaming(dir: string, template: string, threadId: number, ledger: boolean): void;
   nextPath(trigger: string): string;
   /** `record`: heapwatch generated the name; the file goes into the directory's ledger (retention). */
   writeSnapshot(path: string, trigger: string, record?: boolean): NativeWriteResult;

@@ -79,10 +79,10 @@ describe('validateConfigure', () => {
 
   test('accepts any subset of the settings', () => {
     expect(validateConfigure({})).toEqual({});
-    expect(validateConfigure({ signal: false, dir: '/tmp', name: 'x-{pid}.heapsnapshot' })).toEqual({
+    expect(validateConfigure({ signal: false, dir: '/tmp', name: 'x-{pid}-{seq}.heapsnapshot' })).toEqual({
       signal: false,
       dir: '/tmp',
-      name: 'x-{pid}.heapsnapshot',
+      name: 'x-{pid}-{seq}.heapsnapshot',
     });
     expect(validateConfigure({ signal: undefined })).toEqual({});
   });
@@ -91,7 +91,7 @@ describe('validateConfigure', () => {
     fails(null, /`options`.*null/);
     fails('signal', /`options`/);
     fails([], /`options`/);
-    fails({ signal: 'yes' }, /boolean for `options.signal` but received "yes"/);
+    fails({ signal: 'yes' }, /a boolean or one of SIGUSR2.* for `options.signal` but received "yes"/);
     fails({ dir: 5 }, /`options.dir`.*5 \(number\)/);
     fails({ dir: 'a\0b' }, /`options.dir`/);
     fails({ name: '' }, /`options.name`/);

@@ -42,7 +42,7 @@ describe('heapLimit / oom', () => {
   it("at --max-old-space-size=64: one complete snapshot, stderr says where, then Node's OOM report", async () => {
     const dir = tempDir();
     const snaps = join(dir, 'snaps');
-    const child = leak(dir, `oom,dir=${snaps},name=oom-{pid}-{trigger}-{seq}.heapsnapshot`);
+    const child = leak(dir, `oom,dir=${snaps},name=oom-{pid}-{trigger}-{seq}.heapsnapshot,keep=5`);
     const exit = await child.exited;
     // Node's own fatal OOM report, after heapwatch's lines, and the abort that goes with it.
     expect(exit.signal ?? exit.code).toMatch(/SIGABRT|134/);

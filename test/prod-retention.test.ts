@@ -93,10 +93,10 @@ describe('the retention rule (prune)', () => {
 });
 
 describe('keep, end to end', () => {
-  it('the addon records its generated names in the ledger, with inode and size', () => {
+  it('with keep, the addon records its generated names in the ledger, with inode and size', () => {
     const dir = tempDir();
     const { hw } = heapwatchWith();
-    hw.configure({ dir, name: NAME });
+    hw.configure({ dir, name: NAME, keep: 10 });
     let path = '';
     hw.writeSnapshot((_e, f) => (path = f!));
     hw.writeSnapshot(join(dir, 'named-by-caller.heapsnapshot'));
@@ -128,7 +128,7 @@ describe('keep, end to end', () => {
       const child = start('prod-child.cjs', {
         cwd: dir,
         args: ['many', '2'],
-        env: { NODE_HEAPDUMP_OPTIONS: `nosignal,dir=${dir},name=${NAME}` },
+        env: { NODE_HEAPDUMP_OPTIONS: `nosignal,dir=${dir},name=${NAME},keep=10` },
       });
       await child.exited;
     }

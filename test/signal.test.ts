@@ -1,5 +1,5 @@
 // SIGUSR2: heapdump's signal test and what heapwatch adds (busy loops, storms, user listeners).
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
@@ -207,7 +207,10 @@ describe('SIGUSR2', () => {
 
     child.send('configure {"signal":true,"dir":"out"}');
     await until(() => child.lines('configured').length === 2, 10_000, 'the second configure');
-    // out/ does not exist yet: the failure is reported as an event and on stderr.
+    // configure() created out/ (0700); take it away again: the failure is reported as an event
+    // and on stderr.
+    expect(statSync(join(cwd, 'out')).mode & 0o777).toBe(0o700);
+    rmSync(join(cwd, 'out'), { recursive: true });
     child.signal('SIGUSR2');
     await child.waitFor('event');
     const [failed] = child.lines<SnapshotEventJson>('event');
