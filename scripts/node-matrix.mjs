@@ -12,15 +12,28 @@
 //
 // Plain Node ESM without dependencies besides the repo's own node-gyp and vitest.
 
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  banner,
+  defaultCache,
+  envFor,
+  green,
+  killCurrent,
+  note,
+  provideNode,
+  red,
+  repoRoot,
+  run,
+  SUPPORTED_MAJORS,
+  setTag,
+  systemNodedir,
+} from './lib/node-dist.mjs';
 
-const DEFAULT_MAJORS = [20, 22, 24, 26];
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+setTag('node-matrix');
+const DEFAULT_MAJORS = SUPPORTED_MAJORS;
 
 const USAGE = `usage: node scripts/node-matrix.mjs [majors...] [options]
 
@@ -42,9 +55,7 @@ const USAGE = `usage: node scripts/node-matrix.mjs [majors...] [options]
 function parseArgs(argv) {
   const opts = {
     majors: [],
-    cache:
-      process.env.HEAPWATCH_NODE_CACHE ||
-      path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'heapwatch'),
+    cache: defaultCache(),
     fetchOnly: false,
     useSystem: true,
     restore: true,
@@ -94,207 +105,17 @@ function fail(message) {
   process.exit(2);
 }
 
-// ---------------------------------------------------------------- output
-
-const color = process.stdout.isTTY && !process.env.NO_COLOR;
-const bold = (s) => (color ? `\x1b[1m${s}\x1b[22m` : s);
-const red = (s) => (color ? `\x1b[31m${s}\x1b[39m` : s);
-const green = (s) => (color ? `\x1b[32m${s}\x1b[39m` : s);
-
-function banner(text) {
-  const line = '='.repeat(Math.max(8, 72 - text.length - 4));
-  console.log(`\n${bold(`== ${text} ${line}`)}`);
-}
-
-function note(text) {
-  console.log(`node-matrix: ${text}`);
-}
-
 // ---------------------------------------------------------------- processes
-
-let currentChild = null;
-
-// Runs a command with inherited stdio (output is streamed as it comes), in its own
-// process group so that a timeout or Ctrl-C ends the whole tree.
-function run(cmd, args, { cwd = repoRoot, env = process.env, timeoutSec, label }) {
-  return new Promise((resolve) => {
-    const started = Date.now();
-    console.log(`$ ${[cmd, ...args].join(' ')}`);
-    const child = spawn(cmd, args, { cwd, env, stdio: 'inherit', detached: true });
-    currentChild = child;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      console.error(red(`node-matrix: ${label} timed out after ${timeoutSec}s, killing it`));
-      killTree(child, 'SIGTERM');
-      setTimeout(() => killTree(child, 'SIGKILL'), 5000).unref();
-    }, timeoutSec * 1000);
-    const finish = (code, signal, error) => {
-      clearTimeout(timer);
-      currentChild = null;
-      const seconds = (Date.now() - started) / 1000;
-      if (error) console.error(red(`node-matrix: ${label}: ${error.message}`));
-      resolve({ ok: !error && !timedOut && code === 0, code, signal, timedOut, seconds });
-    };
-    child.on('error', (err) => finish(null, null, err));
-    child.on('exit', (code, signal) => finish(code, signal, null));
-  });
-}
-
-function killTree(child, signal) {
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {}
-  }
-}
 
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
-    if (currentChild) killTree(currentChild, 'SIGTERM');
+    killCurrent('SIGTERM');
     console.error(
       `\nnode-matrix: interrupted. build/ may hold an addon for another Node; rebuild it with\n` +
         `  node node_modules/node-gyp/bin/node-gyp.js rebuild`,
     );
     process.exit(130);
   });
-}
-
-// Runs a command quietly and returns its stdout (for npm view and the like).
-function capture(cmd, args, { timeoutSec = 120, cwd = repoRoot } = {}) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: timeoutSec * 1000, maxBuffer: 16 << 20 });
-  if (r.error || r.status !== 0) {
-    const why = r.error ? r.error.message : `exit ${r.status}: ${(r.stderr || '').trim().split('\n').pop()}`;
-    throw new Error(`${cmd} ${args.join(' ')} failed (${why})`);
-  }
-  return r.stdout;
-}
-
-// ---------------------------------------------------------------- versions
-
-function compareVersions(a, b) {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
-  return 0;
-}
-
-function headerVersion(includeNodeDir) {
-  try {
-    const h = readFileSync(path.join(includeNodeDir, 'node_version.h'), 'utf8');
-    const get = (name) => h.match(new RegExp(`#define\\s+${name}\\s+(\\d+)`))[1];
-    return `${get('NODE_MAJOR_VERSION')}.${get('NODE_MINOR_VERSION')}.${get('NODE_PATCH_VERSION')}`;
-  } catch {
-    return null;
-  }
-}
-
-// What node-gyp's --nodedir must hold: include/node/{node.h,common.gypi}.
-function checkNodedir(nodedir, version) {
-  const inc = path.join(nodedir, 'include', 'node');
-  const missing = ['node.h', 'common.gypi', 'node_version.h', 'v8.h'].filter(
-    (f) => !existsSync(path.join(inc, f)),
-  );
-  if (missing.length) return `${inc} lacks ${missing.join(', ')}`;
-  const hv = headerVersion(inc);
-  if (hv !== version) return `headers in ${inc} are for ${hv}, not ${version}`;
-  return null;
-}
-
-function nodeVersionOf(bin) {
-  return capture(bin, ['-p', 'process.versions.node'], { timeoutSec: 30 }).trim();
-}
-
-// The system node's own headers: npm's nodedir setting, else <prefix>/include/node.
-function systemNodedir() {
-  const version = process.versions.node;
-  const candidates = [];
-  for (const key of Object.keys(process.env)) {
-    if (/^npm_config_nodedir$/i.test(key) && process.env[key]) candidates.push(process.env[key]);
-  }
-  try {
-    const fromNpm = capture('npm', ['config', 'get', 'nodedir'], { timeoutSec: 30 }).trim();
-    if (fromNpm && fromNpm !== 'undefined' && fromNpm !== 'null') candidates.push(fromNpm);
-  } catch {}
-  candidates.push(path.resolve(path.dirname(process.execPath), '..'));
-  for (const dir of candidates) if (!checkNodedir(dir, version)) return dir;
-  return null;
-}
-
-const pkgName = `node-${process.platform}-${process.arch}`;
-
-function latestForMajor(major, cacheDir) {
-  try {
-    const out = capture('npm', ['view', `${pkgName}@${major}`, 'version', '--json']);
-    const versions = [].concat(JSON.parse(out)).filter((v) => v.startsWith(`${major}.`));
-    if (versions.length) return versions.sort(compareVersions).at(-1);
-    throw new Error(`no ${pkgName} release for major ${major}`);
-  } catch (err) {
-    // Offline: fall back to the newest cached release of that major.
-    const cached = existsSync(cacheDir)
-      ? readdirSync(cacheDir)
-          .map((d) => d.match(/^node-(\d+\.\d+\.\d+)$/)?.[1])
-          .filter((v) => v?.startsWith(`${major}.`))
-          .sort(compareVersions)
-      : [];
-    if (cached.length) {
-      note(`${err.message}; using cached ${cached.at(-1)}`);
-      return cached.at(-1);
-    }
-    throw err;
-  }
-}
-
-// Returns { version, bin, nodedir, source } for one major, fetching it when needed.
-async function provideNode(major, opts) {
-  if (opts.useSystem && Number(process.versions.node.split('.')[0]) === major) {
-    const nodedir = systemNodedir();
-    if (nodedir) return { version: process.versions.node, bin: process.execPath, nodedir, source: 'system' };
-    note(`no headers found for the system node ${process.versions.node}; fetching ${pkgName}@${major}`);
-  }
-  const version = latestForMajor(major, opts.cache);
-  const home = path.join(opts.cache, `node-${version}`);
-  const pkg = path.join(home, 'package');
-  const bin = path.join(pkg, 'bin', process.platform === 'win32' ? 'node.exe' : 'node');
-  let source = 'cache';
-  if (!existsSync(bin) || checkNodedir(pkg, version)) {
-    source = 'fetched';
-    banner(`fetch ${pkgName}@${version}`);
-    mkdirSync(opts.cache, { recursive: true });
-    const tmp = mkdtempSync(path.join(opts.cache, `.fetch-${version}-`));
-    try {
-      const packed = await run(
-        'npm',
-        ['pack', `${pkgName}@${version}`, '--pack-destination', tmp, '--silent'],
-        {
-          cwd: tmp,
-          timeoutSec: opts.fetchTimeout,
-          label: `npm pack ${pkgName}@${version}`,
-        },
-      );
-      if (!packed.ok) throw new Error(`npm pack ${pkgName}@${version} failed`);
-      const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
-      if (!tgz) throw new Error(`npm pack left no tarball in ${tmp}`);
-      const unpacked = await run('tar', ['-xzf', tgz], {
-        cwd: tmp,
-        timeoutSec: opts.fetchTimeout,
-        label: 'tar',
-      });
-      if (!unpacked.ok) throw new Error(`could not unpack ${tgz}`);
-      rmSync(path.join(tmp, tgz), { force: true });
-      rmSync(home, { recursive: true, force: true });
-      renameSync(tmp, home);
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  }
-  const problem = checkNodedir(pkg, version);
-  if (problem) throw new Error(problem);
-  const actual = nodeVersionOf(bin);
-  if (actual !== version) throw new Error(`${bin} reports ${actual}, expected ${version}`);
-  return { version, bin, nodedir: pkg, source };
 }
 
 // ---------------------------------------------------------------- build and test
@@ -307,21 +128,6 @@ function resolveTool(name, binRel) {
     if (existsSync(file)) return file;
   } catch {}
   fail(`${name} is not installed in ${repoRoot}/node_modules; run npm install (or npm ci) first`);
-}
-
-// node-gyp lets npm_config_* (and npm_package_config_node_gyp_*) variables override its
-// command line, and `npm run` exports npm's own nodedir. Drop the ones that would pick
-// other headers than the Node under test.
-const HEADER_KEYS = new Set(['nodedir', 'target', 'runtime', 'disturl', 'dist-url', 'devdir']);
-function envFor(node) {
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) {
-    const m = key.match(/^(?:npm_config_|npm_package_config_node_gyp_)(.*)$/i);
-    if (m && HEADER_KEYS.has(m[1].replaceAll('_', '-').toLowerCase())) delete env[key];
-  }
-  const pathKey = Object.keys(env).find((k) => k.toUpperCase() === 'PATH') || 'PATH';
-  env[pathKey] = [path.dirname(node.bin), env[pathKey]].filter(Boolean).join(path.delimiter);
-  return env;
 }
 
 async function build(node, opts, nodeGyp) {
