@@ -366,7 +366,27 @@ std::vector<std::vector<std::string>> FindRetainerPaths(
   const Node* root = snapshot->GetRoot();
   seen.Insert(root->GetId(), &added);
   visits.push_back({root, UINT32_MAX, -1});
-  for (size_t head = 0; head < visits.size() && needed > 0; head++) {
+  // What the running code holds on its stack or in handles is rarely the leak, and newer V8s
+  // (conservative stack scanning) reach many objects from there first: walk those root groups
+  // only after everything else, so that an object also held by a cache is found through it.
+  std::vector<Visit> deferred;
+  std::string name_buf;
+  auto is_stack_group = [&](const Node* n) {
+    if (n->GetType() != Node::kSynthetic) return false;
+    v8::HandleScope scope(isolate);
+    std::string_view name = Utf8(isolate, n->GetName(), &name_buf);
+    return name == "(Stack roots)" || name == "(Handle scope)";
+  };
+  for (size_t head = 0; needed > 0; head++) {
+    if (head == visits.size()) {
+      if (deferred.empty()) break;
+      for (const Visit& d : deferred) {
+        seen.Insert(d.node->GetId(), &added);
+        if (added) visits.push_back(d);
+      }
+      deferred.clear();
+      if (head == visits.size()) break;
+    }
     const Node* node = visits[head].node;
     if (!after.own_ids.empty() &&
         std::binary_search(after.own_ids.begin(), after.own_ids.end(), node->GetId())) {
@@ -379,6 +399,12 @@ std::vector<std::vector<std::string>> FindRetainerPaths(
       const Node* to = edge->GetToNode();
       const uint32_t id = to->GetId();
       if (id == 0) continue;  // never given out by V8; 0 marks empty slots
+      if (head == 0 || visits[head].node->GetType() == Node::kSynthetic) {
+        if (is_stack_group(to)) {
+          deferred.push_back({to, static_cast<uint32_t>(head), e});
+          continue;
+        }
+      }
       seen.Insert(id, &added);
       if (!added) continue;
       visits.push_back({to, static_cast<uint32_t>(head), e});

@@ -24,6 +24,27 @@ export class HeapwatchError extends Error {
   }
 }
 
+// Bad arguments are TypeErrors (as Node's own ERR_INVALID_ARG_TYPE is) and still HeapwatchErrors.
+// A subclass of HeapwatchError keeps the ordinary instanceof.
+Object.defineProperty(HeapwatchError, Symbol.hasInstance, {
+  value(this: unknown, value: unknown): boolean {
+    return (
+      Function.prototype[Symbol.hasInstance].call(this, value) ||
+      (this === HeapwatchError && value instanceof HeapwatchArgumentError)
+    );
+  },
+});
+
+/** A bad argument: `instanceof TypeError` and `instanceof HeapwatchError`, code ERR_HEAPWATCH_INVALID_ARG. */
+class HeapwatchArgumentError extends TypeError {
+  readonly code: HeapwatchErrorCode = 'ERR_HEAPWATCH_INVALID_ARG';
+}
+
+/** The error for a bad argument or option; `message` says which, what was expected and what came. */
+export function argumentError(message: string): HeapwatchError {
+  return new HeapwatchArgumentError(message) as unknown as HeapwatchError;
+}
+
 /** Describes a value for an error message: `"x" (string)`, `42 (number)`, `null`. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -42,8 +63,7 @@ export function describe(value: unknown): string {
  * then ": <why>" when there is more to say.
  */
 export function invalidArg(name: string, expected: string, received: unknown, why?: string): HeapwatchError {
-  return new HeapwatchError(
-    'ERR_HEAPWATCH_INVALID_ARG',
+  return argumentError(
     `Expected ${expected} for \`${name}\` but received ${describe(received)}${why ? `: ${why}` : ''}`,
   );
 }

@@ -1,3 +1,4 @@
+import { formatSize } from './format.js';
 // memwatch's statistics and leak heuristic, as pure functions over GC records.
 
 /** V8's heap statistics at one moment (names as in `v8.getHeapStatistics()`), in bytes. */
@@ -220,8 +221,8 @@ export function foldLeak(
  */
 export function leakReason(count: number, growth: number, elapsedMs: number): string {
   const head = `heap growth over ${count} consecutive GCs`;
-  if (elapsedMs < 1000) return `${head} (<1s) - ${formatBytes(growth)} total`;
-  return `${head} (${formatDuration(elapsedMs / 1000)}) - ${formatBytes(growth / (elapsedMs / 3_600_000))}/hr`;
+  if (elapsedMs < 1000) return `${head} (<1s) - ${formatSize(growth)} total`;
+  return `${head} (${formatDuration(elapsedMs / 1000)}) - ${formatSize(growth / (elapsedMs / 3_600_000))}/hr`;
 }
 
 /** Whole seconds as `<h>h <m>m <s>s`, larger parts only when reached: 3725 -> `1h 2m 5s`, 20 -> `20s`. */
@@ -233,18 +234,6 @@ export function formatDuration(seconds: number): string {
   if (h > 0) return `${h}h ${m}m ${s}s`;
   if (m > 0) return `${m}m ${s}s`;
   return `${s}s`;
-}
-
-/**
- * memwatch's size strings: above 1 MiB `<x> mb`, above 1 KiB `<x> kb`, else `<n> bytes`, x to two
- * decimals without trailing zeros. (The same rule as HeapDiff's `size`.)
- */
-export function formatBytes(bytes: number): string {
-  const abs = Math.abs(bytes);
-  const two = (x: number): string => String(Math.round(x * 100) / 100);
-  if (abs > 1024 * 1024) return `${two(bytes / (1024 * 1024))} mb`;
-  if (abs > 1024) return `${two(bytes / 1024)} kb`;
-  return `${Math.round(bytes)} bytes`;
 }
 
 /**

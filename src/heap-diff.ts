@@ -1,5 +1,5 @@
 // HeapDiff: memwatch's heap comparison, over compact native tables instead of held snapshots.
-import { HeapwatchError, invalidArg } from './errors.js';
+import { argumentError, invalidArg } from './errors.js';
 import { formatSize } from './format.js';
 
 /** The addon's opaque handle for one HeapDiff's first table (native memory). */
@@ -132,8 +132,7 @@ export function parseEndOptions(options: unknown): number {
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.includes(key)) {
       const hint = key.toLowerCase().startsWith('retainer') ? ' (did you mean `retainers`?)' : '';
-      throw new HeapwatchError(
-        'ERR_HEAPWATCH_INVALID_ARG',
+      throw argumentError(
         `Unknown option \`${key}\` in HeapDiff end() options${hint}; known options: ${OPTION_KEYS.join(', ')}`,
       );
     }

@@ -1,5 +1,5 @@
 // Settings: NODE_HEAPDUMP_OPTIONS and configure() parse into the same shape, validated here only.
-import { HeapwatchError, invalidArg } from './errors.js';
+import { argumentError, type HeapwatchError, invalidArg } from './errors.js';
 import { DEFAULT_LEAK, type LeakSettings, MEMWATCH_LEAK } from './gc-stats.js';
 import { DEFAULT_LEAK_SNAPSHOT, type LeakSnapshotSettings } from './leak-snapshot.js';
 import { templateProblem } from './naming.js';
@@ -284,10 +284,7 @@ function checkName(value: unknown, name: string): SettingsPatch {
 function plainObject(value: object, name: string, known: string[]): Record<string, unknown> {
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) {
-      throw new HeapwatchError(
-        'ERR_HEAPWATCH_INVALID_ARG',
-        `Unknown option \`${key}\` in \`${name}\`; known options: ${known.join(', ')}`,
-      );
+      throw argumentError(`Unknown option \`${key}\` in \`${name}\`; known options: ${known.join(', ')}`);
     }
   }
   return value as Record<string, unknown>;
@@ -298,8 +295,7 @@ type Check = (value: unknown, name: string) => unknown;
 
 function unknownKey(key: string, where: string, known: readonly string[]): HeapwatchError {
   const hint = suggest(key, known);
-  return new HeapwatchError(
-    'ERR_HEAPWATCH_INVALID_ARG',
+  return argumentError(
     `Unknown option \`${key}\` in \`${where}\`${hint ? ` (misspelled "${key}" should be "${hint}")` : ''}; ` +
       `known options: ${known.join(', ')}`,
   );

@@ -1,6 +1,6 @@
 // writeSnapshot (heapdump's contract) and snapshot() (the Promise API), over the binding.
 import { join, resolve } from 'node:path';
-import { HeapwatchError, invalidArg, systemError } from './errors.js';
+import { argumentError, type HeapwatchError, invalidArg, systemError } from './errors.js';
 import type { Binding, NativeSnapshotEvent, NativeWriteResult } from './native.js';
 
 /** What a written snapshot reports. */
@@ -172,10 +172,7 @@ function validateSnapshotOptions(options: unknown): SnapshotOptions {
   const { filename, dir, ...rest } = options as Record<string, unknown>;
   const unknown = Object.keys(rest);
   if (unknown.length > 0) {
-    throw new HeapwatchError(
-      'ERR_HEAPWATCH_INVALID_ARG',
-      `Unknown option \`${unknown[0]}\` in \`options\`; snapshot() takes filename or dir`,
-    );
+    throw argumentError(`Unknown option \`${unknown[0]}\` in \`options\`; snapshot() takes filename or dir`);
   }
   if (
     filename !== undefined &&

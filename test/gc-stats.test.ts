@@ -3,7 +3,6 @@ import {
   type FullGc,
   foldLeak,
   foldStats,
-  formatBytes,
   formatDuration,
   type HeapStatistics,
   initialLeak,
@@ -198,15 +197,6 @@ describe('leak reason and formatting', () => {
     expect(formatDuration(60)).toBe('1m 0s');
     expect(formatDuration(3600)).toBe('1h 0m 0s');
     expect(formatDuration(90061)).toBe('25h 1m 1s');
-  });
-
-  it('formats sizes as memwatch does', () => {
-    expect(formatBytes(11.67 * 1024 * 1024)).toBe('11.67 mb');
-    expect(formatBytes(2 * 1024 * 1024 + 1)).toBe('2 mb');
-    expect(formatBytes(312.5 * 1024)).toBe('312.5 kb');
-    expect(formatBytes(-2.07 * 1024)).toBe('-2.07 kb');
-    expect(formatBytes(1024)).toBe('1024 bytes');
-    expect(formatBytes(0)).toBe('0 bytes');
   });
 
   it('writes the exact reason format', () => {

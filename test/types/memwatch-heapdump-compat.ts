@@ -29,6 +29,15 @@ memwatch.removeAllListeners('stats');
 memwatch.gc();
 const gcReturnsNothing: ReturnType<typeof memwatch.gc> extends void ? true : false = true;
 
+// HeapDiff: @types/memwatch-next declared `end(): void`; code that ignores the result or reads
+// @types/node-memwatch's HeapDiffInformation compiles.
+const hd = new memwatch.HeapDiff();
+hd.end();
+const diff = new memwatch.HeapDiff().end();
+const grew: number = diff.change.size_bytes + diff.before.nodes + diff.after.size_bytes;
+for (const d of diff.change.details) console.log(d.what, d['+'], d['-'], d.size_bytes, d.size);
+console.log(grew, diff.change.freed_nodes, diff.change.allocated_nodes);
+
 // @types/node-memwatch's typed listeners infer the payloads.
 memwatch.on('stats', (stats) => stats.current_base.toFixed(0));
 memwatch.on('leak', (info) => info.reason.toUpperCase());
