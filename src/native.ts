@@ -1,5 +1,5 @@
 // The only module that loads the addon. Everything else receives a Binding.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { HeapwatchError } from './errors.js';
@@ -75,9 +75,19 @@ export function loadBinding(root: string = packageRoot): Binding {
   const requireHere = createRequire(join(packageRoot, 'package.json'));
   try {
     const load = requireHere('node-gyp-build') as (dir: string) => Binding;
-    const binding = load(root);
-    const built = binding.abi();
-    if (built !== Number(process.versions.modules)) {
+    const abi = Number(process.versions.modules);
+    let binding = load(root);
+    let built = binding.abi();
+    if (built !== abi) {
+      // node-gyp-build tries build/ before prebuilds/: a build from source left by another Node
+      // version would shadow the prebuild for this one.
+      const prebuild = prebuildFor(root, abi);
+      if (prebuild) {
+        binding = requireHere(prebuild) as Binding;
+        built = binding.abi();
+      }
+    }
+    if (built !== abi) {
       throw new Error(`the addon was built for ABI ${built} (another Node.js version)`);
     }
     return binding;
@@ -97,11 +107,32 @@ export function loadBinding(root: string = packageRoot): Binding {
         `Reason: ${(cause as Error)?.message?.split('\n')[0] ?? String(cause)}`,
         'What to do:',
         `  - use a supported Node.js: ${SUPPORTED_NODE};`,
-        '  - run `npm rebuild heapwatch` after changing Node versions;',
-        '  - to build from source, install python3, make and a C++20 compiler (g++ 10+ or clang 12+).',
+        '  - after changing Node versions, if heapwatch was built from source: ' +
+          '`npm rebuild heapwatch --build-from-source`;',
+        '  - to build from source, install python3, make and a C++20 compiler (g++ 10+ or clang 12+),',
+        "    then `npm rebuild heapwatch` (recent npm runs a dependency's install script only when",
+        '    package.json\'s "allowScripts" lists it: `npm install-scripts approve heapwatch`).',
       ].join('\n'),
     );
     (error as Error & { cause?: unknown }).cause = cause;
     throw error;
   }
+}
+
+/** The prebuilt binary for `abi` in root/prebuilds, named as prebuildify names it. */
+export function prebuildFor(root: string, abi: number): string | undefined {
+  const dir = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  const libc = existsSync('/etc/alpine-release') ? 'musl' : 'glibc';
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const file = files.find((f) => {
+    const tags = f.split('.');
+    if (tags.pop() !== 'node' || !tags.includes(`abi${abi}`)) return false;
+    return !tags.some((t) => (t === 'glibc' || t === 'musl') && t !== libc);
+  });
+  return file === undefined ? undefined : join(dir, file);
 }

@@ -1,9 +1,9 @@
 // The addon loader's failure message: what was tried, and what to do.
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { HeapwatchError } from '../src/errors.js';
-import { loadBinding } from '../src/native.js';
+import { loadBinding, prebuildFor } from '../src/native.js';
 import { ROOT, tempDir } from './helpers.js';
 
 function loadError(root: string): HeapwatchError {
@@ -52,3 +52,49 @@ test('the real package root loads', () => {
   const binding = loadBinding(ROOT);
   expect(typeof binding.writeSnapshot).toBe('function');
 });
+
+test('prebuildFor picks the binary tagged with the ABI (and this libc), as prebuildify names them', () => {
+  const root = tempDir();
+  const dir = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  mkdirSync(dir, { recursive: true });
+  for (const f of [
+    'heapwatch.abi115.glibc.node',
+    'heapwatch.abi127.glibc.node',
+    'heapwatch.abi127.musl.node',
+    'heapwatch.abi1270.glibc.node',
+    'heapwatch.abi137.glibc.node.tmp',
+  ])
+    writeFileSync(join(dir, f), '');
+  const libc = existsSync('/etc/alpine-release') ? 'musl' : 'glibc';
+  expect(prebuildFor(root, 127)).toBe(join(dir, `heapwatch.abi127.${libc}.node`));
+  expect(prebuildFor(root, 137)).toBeUndefined();
+  expect(prebuildFor(root, 1)).toBeUndefined();
+  expect(prebuildFor('/nonexistent', 115)).toBeUndefined();
+});
+
+// A build from source made under another Node comes first in node-gyp-build's order; the
+// prebuild for this Node must win over it. Needs a binary for another ABI: the prebuilds that
+// `npm run build:prebuilds` (or packing) leaves in the tree.
+const abi = Number(process.versions.modules);
+const prebuilt = join(ROOT, 'prebuilds', `${process.platform}-${process.arch}`);
+const otherAbi = existsSync(prebuilt)
+  ? readdirSync(prebuilt).find((f) => f.endsWith('.node') && !f.includes(`.abi${abi}.`))
+  : undefined;
+test.skipIf(!otherAbi || !existsSync(join(ROOT, 'build', 'Release', 'heapwatch.node')))(
+  "a stale build/ for another Node does not shadow this Node's prebuild",
+  () => {
+    const root = tempDir();
+    mkdirSync(join(root, 'build', 'Release'), { recursive: true });
+    copyFileSync(join(prebuilt, otherAbi as string), join(root, 'build', 'Release', 'heapwatch.node'));
+    const dir = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+    mkdirSync(dir, { recursive: true });
+    const libc = existsSync('/etc/alpine-release') ? 'musl' : 'glibc';
+    copyFileSync(
+      join(ROOT, 'build', 'Release', 'heapwatch.node'),
+      join(dir, `heapwatch.abi${abi}.${libc}.node`),
+    );
+    symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
+    const binding = loadBinding(root);
+    expect(binding.abi()).toBe(abi);
+  },
+);
