@@ -16,7 +16,17 @@ namespace heapwatch {
 
 class Addon : public Napi::Addon<Addon> {
  public:
-  Addon(Napi::Env env, Napi::Object exports) : isolate_(v8::Isolate::GetCurrent()), load_(env) {
+  Addon(Napi::Env env, Napi::Object exports) : isolate_(nullptr), load_(env) {
+    // Built for another Node major, V8's and Node's C++ API differ: touch nothing but Node-API
+    // (ABI-stable) and offer only abi(), so that the loader can refuse this build cleanly.
+    const napi_node_version* running = nullptr;
+    if (napi_get_node_version(env, &running) != napi_ok ||
+        running->major != static_cast<uint32_t>(NODE_MAJOR_VERSION)) {
+      env_ = nullptr;
+      DefineAddon(exports, {InstanceMethod("abi", &Addon::Abi)});
+      return;
+    }
+    isolate_ = v8::Isolate::GetCurrent();
     env_ = Environment::Acquire(env);
     DefineAddon(exports, {
                              InstanceMethod("setSink", &Addon::SetSink),
@@ -45,6 +55,7 @@ class Addon : public Napi::Addon<Addon> {
 
   ~Addon() {
     // The environment may already be gone when this load's instance data is finalized.
+    if (isolate_ == nullptr) return;  // a build for another Node: nothing was set up
     if (Environment* env = Environment::Find(isolate_)) {
       env->RemoveSink(napi_env_);
       if (env->gc_monitor != nullptr) env->gc_monitor->SetInterest(load_, false, false);
