@@ -22,6 +22,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -526,6 +527,21 @@ async function noCompiler(node, tarball, provesHiding) {
       esm.heapDiff === 'function',
     esm && `${esm.nodes} nodes`,
   );
+
+  // A build from source made under another Node (build/ comes first in node-gyp-build's order)
+  // must not shadow the prebuild for this Node: the loader sees the ABI and takes the prebuild.
+  const prebuilt = path.join(dir, 'node_modules/heapwatch/prebuilds/linux-x64');
+  const other = readdirSync(prebuilt).find((f) => f.endsWith('.node') && !f.includes(`.abi${abi}.`));
+  const stale = path.join(dir, 'node_modules/heapwatch/build/Release');
+  mkdirSync(stale, { recursive: true });
+  copyFileSync(path.join(prebuilt, other), path.join(stale, 'heapwatch.node'));
+  const shadowed = lines(runProgram(node, dir, 'cjs.cjs').out, 'RESULT ')[0];
+  check(
+    `node ${node.major}: a stale build/ made for another Node (${other}) does not shadow the prebuild`,
+    shadowed?.ok === true && shadowed.nodes > 1000,
+    shadowed ? `${shadowed.nodes} nodes` : 'the program failed',
+  );
+  rmSync(path.join(dir, 'node_modules/heapwatch/build'), { recursive: true, force: true });
 }
 
 async function asHeapdump(node, tarball) {

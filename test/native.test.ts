@@ -1,5 +1,5 @@
 // The addon loader's failure message: what was tried, and what to do.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { HeapwatchError } from '../src/errors.js';
@@ -71,30 +71,3 @@ test('prebuildFor picks the binary tagged with the ABI (and this libc), as prebu
   expect(prebuildFor(root, 1)).toBeUndefined();
   expect(prebuildFor('/nonexistent', 115)).toBeUndefined();
 });
-
-// A build from source made under another Node comes first in node-gyp-build's order; the
-// prebuild for this Node must win over it. Needs a binary for another ABI: the prebuilds that
-// `npm run build:prebuilds` (or packing) leaves in the tree.
-const abi = Number(process.versions.modules);
-const prebuilt = join(ROOT, 'prebuilds', `${process.platform}-${process.arch}`);
-const otherAbi = existsSync(prebuilt)
-  ? readdirSync(prebuilt).find((f) => f.endsWith('.node') && !f.includes(`.abi${abi}.`))
-  : undefined;
-test.skipIf(!otherAbi || !existsSync(join(ROOT, 'build', 'Release', 'heapwatch.node')))(
-  "a stale build/ for another Node does not shadow this Node's prebuild",
-  () => {
-    const root = tempDir();
-    mkdirSync(join(root, 'build', 'Release'), { recursive: true });
-    copyFileSync(join(prebuilt, otherAbi as string), join(root, 'build', 'Release', 'heapwatch.node'));
-    const dir = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-    mkdirSync(dir, { recursive: true });
-    const libc = existsSync('/etc/alpine-release') ? 'musl' : 'glibc';
-    copyFileSync(
-      join(ROOT, 'build', 'Release', 'heapwatch.node'),
-      join(dir, `heapwatch.abi${abi}.${libc}.node`),
-    );
-    symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
-    const binding = loadBinding(root);
-    expect(binding.abi()).toBe(abi);
-  },
-);

@@ -1,7 +1,9 @@
 // Issue 5: the disk guard refuses early with ENOSPC when the filesystem clearly cannot hold the
 // snapshot (needed = 0.5 x heap used, native/disk_guard.h), for API and signal snapshots alike.
+
 import { readdirSync, statfsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from './helpers.js';
 import { heapwatchWith, native, start, tempDir } from './prod-helpers.js';
 
 const faked: string[] = [];
@@ -68,9 +70,10 @@ describe('disk guard (free space faked)', () => {
     expect(e.trigger).toBe('signal');
     expect(e.error.code).toBe('ENOSPC');
     expect(e.error.message).toMatch(/the snapshot needs at least .* MB and only 0\.5 MB are free/);
-    expect(child.stderr).toMatch(
-      /^heapwatch: could not write .*: ENOSPC, the snapshot needs at least \d+\.\d MB and only 0\.5 MB are free \(signal\)$/m,
-    );
+    // The line is written before the event, but stderr and stdout reach the parent separately.
+    const line =
+      /^heapwatch: could not write .*: ENOSPC, the snapshot needs at least \d+\.\d MB and only 0\.5 MB are free \(signal\)$/m;
+    await until(() => line.test(child.stderr), 5000, 'the stderr line');
     expect(readdirSync(dir)).toEqual([]);
     child.kill('SIGTERM');
     await child.exited;
