@@ -107,16 +107,7 @@ class Addon : public Napi::Addon<Addon> {
     std::string path = info[0].As<Napi::String>().Utf8Value();
     std::string trigger = info[1].As<Napi::String>().Utf8Value();
     bool record = info.Length() > 2 && info[2].ToBoolean().Value();
-    SnapshotResult r = env_->snapshots()->Write(path, trigger.c_str(), record);
-    Napi::Object out = Napi::Object::New(info.Env());
-    out.Set("path", r.path);
-    out.Set("bytes", r.bytes);
-    out.Set("durationMs", r.duration_ms);
-    out.Set("errno", r.error);
-    out.Set("syscall", r.syscall);
-    out.Set("needed", r.needed);
-    out.Set("free", r.free);
-    return out;
+    return env_->snapshots()->Write(path, trigger.c_str(), record).ToJs(info.Env());
   }
 
   // diskCheck(dir) -> { ok, needed, free }: the disk guard's verdict for a snapshot now.

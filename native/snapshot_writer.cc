@@ -101,23 +101,26 @@ void AppendNumber(std::string* out, const char* format, long long value) {
 
 }  // namespace
 
+Napi::Object SnapshotResult::ToJs(Napi::Env env) const {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("path", path);
+  out.Set("trigger", trigger);
+  out.Set("bytes", bytes);
+  out.Set("durationMs", duration_ms);
+  out.Set("errno", error);
+  out.Set("syscall", syscall);
+  out.Set("needed", needed);
+  out.Set("free", free);
+  return out;
+}
+
 SnapshotState::SnapshotState(Environment* env) : env_(env) {
   env->AddSource("snapshot", [this](Napi::Env napi) -> Napi::Value {
     if (pending_.empty()) return Napi::Value();
     Napi::Array list = Napi::Array::New(napi, pending_.size());
     uint32_t i = 0;
-    for (const SnapshotResult& r : pending_) {
-      Napi::Object item = Napi::Object::New(napi);
-      item.Set("path", r.path);  // made absolute when written: cwd may have changed since
-      item.Set("trigger", r.trigger);
-      item.Set("bytes", r.bytes);
-      item.Set("durationMs", r.duration_ms);
-      item.Set("errno", r.error);
-      item.Set("syscall", r.syscall);
-      item.Set("needed", r.needed);
-      item.Set("free", r.free);
-      list.Set(i++, item);
-    }
+    // Paths were made absolute when written: cwd may have changed since.
+    for (const SnapshotResult& r : pending_) list.Set(i++, r.ToJs(napi));
     pending_.clear();
     return list;
   });

@@ -18,6 +18,10 @@ struct SnapshotResult {
   double duration_ms = 0;    // from the start of the snapshot to the rename
   double needed = 0;         // disk guard (ENOSPC from "statfs"): bytes needed and free
   double free = 0;
+
+  // { path, trigger, bytes, durationMs, errno, syscall, needed, free }: what JS receives, from
+  // writeSnapshot() and in 'snapshot' events alike. JS thread only.
+  Napi::Object ToJs(Napi::Env env) const;
 };
 
 // How heapwatch names the snapshots it names itself. Set from JS by configure().

@@ -427,7 +427,11 @@ async function pack() {
   });
   process.stdout.write(tail(r.stderr, 12).concat('\n'));
   if (r.code !== 0) fail(`npm pack exited ${r.code}`, tail(r.out, 40));
-  const info = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')))[0];
+  // Lifecycle scripts (prepack, prepare) print to stdout too: the report is the JSON array that
+  // starts on a line of its own and runs to the end.
+  const start = [...r.stdout.matchAll(/^\[\s*$/gm)].at(-1)?.index ?? -1;
+  if (start < 0) fail('npm pack printed no JSON report', tail(r.out, 40));
+  const info = JSON.parse(r.stdout.slice(start))[0];
   const files = info.files.map((f) => f.path);
   const abis = files
     .map((f) => f.match(/^prebuilds\/linux-x64\/heapwatch\.abi(\d+)\.glibc\.node$/)?.[1])

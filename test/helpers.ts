@@ -56,6 +56,8 @@ export interface Child {
   exited: Promise<Exit>;
   /** Resolves once stdout has a line starting with `@tag`; rejects after `ms`. */
   waitFor(tag: string, ms?: number): Promise<void>;
+  /** Resolves with the payload of the next `@tag` line not yet returned by next(); rejects after `ms`. */
+  next(tag: string, ms?: number): Promise<any>;
   /** JSON payloads of every `@tag <json>` line so far. */
   lines<T = any>(tag: string): T[];
   send(line: string): void;
@@ -68,6 +70,8 @@ export interface StartOptions {
   args?: string[];
   /** Run through `bash -c '<prefix> exec node <fixture>'` (for ulimit and traps). */
   shellPrefix?: string;
+  /** Options for node itself, before the fixture. */
+  nodeArgs?: string[];
   /** Hard limit: the child is killed with SIGKILL after this. */
   timeoutMs?: number;
 }
@@ -76,11 +80,14 @@ export interface StartOptions {
 export function start(fixture: string, options: StartOptions): Child {
   const script = join(FIXTURES, fixture);
   const args = options.args ?? [];
+  const nodeArgs = options.nodeArgs ?? [];
   const env = { ...process.env, NODE_HEAPDUMP_OPTIONS: '', ...options.env };
-  const quoted = [process.execPath, script, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const quoted = [process.execPath, ...nodeArgs, script, ...args]
+    .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
+    .join(' ');
   const child = options.shellPrefix
     ? spawn('bash', ['-c', `${options.shellPrefix} exec ${quoted}`], { cwd: options.cwd, env })
-    : spawn(process.execPath, [script, ...args], { cwd: options.cwd, env });
+    : spawn(process.execPath, [...nodeArgs, script, ...args], { cwd: options.cwd, env });
   let stdout = '';
   let stderr = '';
   const waiters = new Set<() => void>();
@@ -111,6 +118,31 @@ export function start(fixture: string, options: StartOptions): Child {
         const rest = l.slice(tag.length + 1).trim();
         return rest === '' ? null : JSON.parse(rest);
       });
+  // The payload of the index-th `@tag` line, once there is one.
+  const returned = new Map<string, number>();
+  const nth = (tag: string, index: number, ms: number) =>
+    new Promise<any>((done, fail) => {
+      const check = () => {
+        const all = lines(tag);
+        if (all.length > index) {
+          finish();
+          done(all[index]);
+        } else if (child.exitCode !== null || child.signalCode !== null) {
+          finish();
+          fail(new Error(`child exited before @${tag}\nstdout: ${stdout}\nstderr: ${stderr}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        finish();
+        fail(new Error(`no @${tag} within ${ms} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      }, ms);
+      const finish = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      waiters.add(check);
+      check();
+    });
   return {
     process: child,
     get stdout() {
@@ -122,27 +154,12 @@ export function start(fixture: string, options: StartOptions): Child {
     exited,
     lines,
     waitFor(tag, ms = 20_000) {
-      return new Promise<void>((done, fail) => {
-        const check = () => {
-          if (lines(tag).length > 0) {
-            finish();
-            done();
-          } else if (child.exitCode !== null || child.signalCode !== null) {
-            finish();
-            fail(new Error(`child exited before @${tag}\nstdout: ${stdout}\nstderr: ${stderr}`));
-          }
-        };
-        const timer = setTimeout(() => {
-          finish();
-          fail(new Error(`no @${tag} within ${ms} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-        }, ms);
-        const finish = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
+      return nth(tag, 0, ms).then(() => undefined);
+    },
+    next(tag, ms = 20_000) {
+      const index = returned.get(tag) ?? 0;
+      returned.set(tag, index + 1);
+      return nth(tag, index, ms);
     },
     send(line) {
       child.stdin!.write(`${line}\n`);

@@ -65,7 +65,7 @@ describe('disk guard (free space faked)', () => {
       env: { NODE_HEAPDUMP_OPTIONS: `dir=${dir}` },
     });
     await child.next('ready');
-    child.kill('SIGUSR2');
+    child.signal('SIGUSR2');
     const e = await child.next('snapshot');
     expect(e.trigger).toBe('signal');
     expect(e.error.code).toBe('ENOSPC');
@@ -75,7 +75,7 @@ describe('disk guard (free space faked)', () => {
       /^heapwatch: could not write .*: ENOSPC, the snapshot needs at least \d+\.\d MB and only 0\.5 MB are free \(signal\)$/m;
     await until(() => line.test(child.stderr), 5000, 'the stderr line');
     expect(readdirSync(dir)).toEqual([]);
-    child.kill('SIGTERM');
+    child.signal('SIGTERM');
     await child.exited;
   });
 });

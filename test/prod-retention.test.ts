@@ -147,13 +147,13 @@ describe('keep, end to end', () => {
     });
     await child.next('ready');
     for (let i = 0; i < 3; i++) {
-      child.kill('SIGUSR2');
+      child.signal('SIGUSR2');
       const e = await child.next('snapshot');
       expect(e.trigger).toBe('signal');
     }
     await new Promise((r) => setTimeout(r, 200));
     expect(snapshots(dir)).toHaveLength(2);
-    child.kill('SIGTERM');
+    child.signal('SIGTERM');
     await child.exited;
   });
 });

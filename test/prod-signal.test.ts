@@ -16,7 +16,7 @@ describe('signal=<NAME>', () => {
     expect(settings.signalName).toBe(sig);
     await child.next('busy');
     await new Promise((r) => setTimeout(r, 100));
-    child.kill(sig as NodeJS.Signals);
+    child.signal(sig as NodeJS.Signals);
     const done = await child.next('done', 20_000);
     expect(done.files).toHaveLength(1); // seen by the loop itself: written while JS was busy
     expect(done.ms).toBeLessThan(15_000);
@@ -35,9 +35,9 @@ describe('signal=<NAME>', () => {
       env: { NODE_HEAPDUMP_OPTIONS: `signal=SIGURG,dir=${dir}` },
     });
     await child.next('ready');
-    child.kill('SIGURG');
+    child.signal('SIGURG');
     expect((await child.next('snapshot')).trigger).toBe('signal');
-    child.kill('SIGTERM');
+    child.signal('SIGTERM');
     await child.exited;
   });
 
@@ -58,9 +58,9 @@ describe('signal=<NAME>', () => {
     const refused = /ignoring NODE_HEAPDUMP_OPTIONS item "signal=SIGUSR1": .*Node's inspector uses SIGUSR1/;
     await until(() => refused.test(child.stderr), 5000, 'the refusal on stderr');
     await child.next('ready');
-    child.kill('SIGUSR2');
+    child.signal('SIGUSR2');
     expect((await child.next('snapshot')).trigger).toBe('signal');
-    child.kill('SIGTERM');
+    child.signal('SIGTERM');
     await child.exited;
   });
 });
