@@ -14,6 +14,7 @@ import {
   probeIntervalMs,
   type StatsInformation,
 } from '../src/gc-stats.js';
+import { MEMWATCH_STATS_KEYS } from './helpers.js';
 
 const heap = (used: number): HeapStatistics => ({
   used_heap_size: used,
@@ -44,14 +45,7 @@ describe('foldStats (memwatch arithmetic)', () => {
   it('puts the eight memwatch keys first, in order, then the extras', () => {
     const [s] = run([1000]);
     expect(Object.keys(s as object)).toEqual([
-      'num_full_gc',
-      'num_inc_gc',
-      'heap_compactions',
-      'usage_trend',
-      'estimated_base',
-      'current_base',
-      'min',
-      'max',
+      ...MEMWATCH_STATS_KEYS,
       'pause_ms',
       'total_heap_size',
       'heap_size_limit',

@@ -193,3 +193,15 @@ export async function until(check: () => boolean, ms: number, what: string): Pro
     await sleep(25);
   }
 }
+
+/** memwatch's eight 'stats' keys, in the contract's order (written out here, not taken from src/). */
+export const MEMWATCH_STATS_KEYS = [
+  'num_full_gc',
+  'num_inc_gc',
+  'heap_compactions',
+  'usage_trend',
+  'estimated_base',
+  'current_base',
+  'min',
+  'max',
+];
