@@ -50,6 +50,8 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("gcSetInterest", &Addon::GcSetInterest),
                              InstanceMethod("gcNames", &Addon::GcNames),
                              InstanceMethod("gcProbe", &Addon::GcProbe),
+                             InstanceMethod("heapUsed", &Addon::HeapUsed),
+                             InstanceMethod("isMainThread", &Addon::IsMainThread),
                          });
   }
 
@@ -183,6 +185,22 @@ class Addon : public Napi::Addon<Addon> {
   // checks this instead of letting a stale build misbehave.
   Napi::Value Abi(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), NODE_MODULE_VERSION);
+  }
+
+  // heapUsed(): V8's used_heap_size now. Answered here so that loading heapwatch does not load
+  // node:v8 (which pulls in Node's streams).
+  Napi::Value HeapUsed(const Napi::CallbackInfo& info) {
+    v8::HeapStatistics stats;
+    isolate_->GetHeapStatistics(&stats);
+    return Napi::Number::New(info.Env(), static_cast<double>(stats.used_heap_size()));
+  }
+
+  // isMainThread(): the main environment runs on libuv's default loop, a worker on its own.
+  // Answered here so that loading heapwatch does not load node:worker_threads.
+  Napi::Value IsMainThread(const Napi::CallbackInfo& info) {
+    uv_loop_t* loop = nullptr;
+    bool main = napi_get_uv_event_loop(info.Env(), &loop) == napi_ok && loop == uv_default_loop();
+    return Napi::Boolean::New(info.Env(), main);
   }
 
   // gc(): a full, synchronous collection; no --expose-gc needed.

@@ -1,6 +1,5 @@
 // 'stats', 'leak' and 'gc': GC hooks while someone listens, records folded into events.
 import type { EventEmitter } from 'node:events';
-import { getHeapStatistics } from 'node:v8';
 import {
   type FullGc,
   foldLeak,
@@ -57,6 +56,8 @@ export interface GcBinding {
   gcSetInterest(full: boolean, every: boolean): boolean;
   gcNames(): GcNames;
   gcProbe(): void;
+  /** V8's used_heap_size now (what node:v8's getHeapStatistics() reports). */
+  heapUsed(): number;
 }
 
 // The record layout of native/gc_monitor.h (GcRecord): field offsets in the Float64Array.
@@ -130,12 +131,12 @@ export function attachGcEvents(
   let every = false;
 
   // Probing: the last full GC seen, and whether a probe is on its way.
-  let last = { time: Date.now(), used: getHeapStatistics().used_heap_size, pauseMs: 0 };
+  let last = { time: Date.now(), used: binding.heapUsed(), pauseMs: 0 };
   let probeSentAt = 0;
   let timer: NodeJS.Timeout | undefined;
 
   function checkProbe(): void {
-    const now = { time: Date.now(), used: getHeapStatistics().used_heap_size };
+    const now = { time: Date.now(), used: binding.heapUsed() };
     // A probe normally ends in a full GC within milliseconds; give up waiting after 10 s.
     if (probeSentAt !== 0 && now.time - probeSentAt < 10_000) return;
     if (probeDue(leakSettings(), now, last)) {
@@ -155,7 +156,7 @@ export function attachGcEvents(
     }
     const wantProbe = count('leak') > 0 && leakSettings().probe;
     if (wantProbe && timer === undefined) {
-      last = { time: Date.now(), used: getHeapStatistics().used_heap_size, pauseMs: last.pauseMs };
+      last = { time: Date.now(), used: binding.heapUsed(), pauseMs: last.pauseMs };
       timer = setInterval(checkProbe, PROBE_CHECK_MS);
       timer.unref();
     } else if (!wantProbe && timer !== undefined) {

@@ -1,7 +1,6 @@
 // The one instance per environment, shared by the ESM and CJS builds.
-import { isMainThread, threadId } from 'node:worker_threads';
 import { createHeapwatch, type Heapwatch } from './heapwatch.js';
-import { loadBinding } from './native.js';
+import { loadBinding, requireFromPackage } from './native.js';
 
 // Both builds (and any bundled copy of this major version) find the same object here, so
 // `require('heapwatch') === (await import('heapwatch')).default`. globalThis is per environment,
@@ -10,7 +9,14 @@ const KEY = Symbol.for('heapwatch.v1');
 const store = globalThis as unknown as Record<symbol, Heapwatch | undefined>;
 
 function create(): Heapwatch {
-  const created = createHeapwatch(loadBinding(), {
+  const binding = loadBinding();
+  // The addon answers isMainThread; node:worker_threads (which loads Node's streams) is loaded
+  // only in a worker, where Node has loaded it already.
+  const isMainThread = binding.isMainThread();
+  const threadId = isMainThread
+    ? 0
+    : (requireFromPackage('node:worker_threads') as typeof import('node:worker_threads')).threadId;
+  const created = createHeapwatch(binding, {
     isMainThread,
     threadId,
     envOptions: process.env.NODE_HEAPDUMP_OPTIONS,

@@ -34,6 +34,8 @@ export interface GcNames {
 
 /** The addon's surface (native/addon.cc). One instance per load, per environment. */
 export interface Binding extends HeapDiffBinding {
+  /** Whether this environment is the main thread's (not a worker's). */
+  isMainThread(): boolean;
   setSink(sink: (kind: SinkKind, payload: unknown) => void): void;
   /** `ledger`: retention is on, so generated files are listed in the directory's ledger. */
   configureNaming(dir: string, template: string, threadId: number, ledger: boolean): void;
@@ -62,6 +64,7 @@ export interface Binding extends HeapDiffBinding {
   gcNames(): GcNames;
   /** Starts incremental marking (a full GC in small steps) unless it already runs. */
   gcProbe(): void;
+  heapUsed(): number;
 }
 
 export const SUPPORTED_NODE = '20, 22, 24 and 26 (linux-x64 prebuilt; elsewhere built from source)';
@@ -69,12 +72,14 @@ export const SUPPORTED_NODE = '20, 22, 24 and 26 (linux-x64 prebuilt; elsewhere 
 /** The package root: dist/ and src/ both sit one level below it. */
 export const packageRoot = join(__dirname, '..');
 
+/** `require` from the package root, in both builds (the ESM one has no `require`). */
+export const requireFromPackage = createRequire(join(packageRoot, 'package.json'));
+
 export function loadBinding(root: string = packageRoot): Binding {
   // The loader is heapwatch's own dependency: resolve it from the package, whatever `root` is,
   // so that a failure reports the missing build rather than a missing loader.
-  const requireHere = createRequire(join(packageRoot, 'package.json'));
   try {
-    const load = requireHere('node-gyp-build') as (dir: string) => Binding;
+    const load = requireFromPackage('node-gyp-build') as (dir: string) => Binding;
     const abi = Number(process.versions.modules);
     let binding = load(root);
     let built = binding.abi();
@@ -83,7 +88,7 @@ export function loadBinding(root: string = packageRoot): Binding {
       // version would shadow the prebuild for this one.
       const prebuild = prebuildFor(root, abi);
       if (prebuild) {
-        binding = requireHere(prebuild) as Binding;
+        binding = requireFromPackage(prebuild) as Binding;
         built = binding.abi();
       }
     }

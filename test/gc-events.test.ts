@@ -23,6 +23,7 @@ function fake() {
     },
     gcNames: () => ({ types: TYPES, flags: FLAGS, stride: RECORD_STRIDE }),
     gcProbe: () => {},
+    heapUsed: () => 1 << 20,
   };
   const emitter = new EventEmitter();
   const events = attachGcEvents(emitter, binding, () => ({ ...MEMWATCH_LEAK }));

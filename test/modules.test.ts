@@ -1,7 +1,9 @@
 // The built package through its exports map: ESM import and CJS require give the same object.
-import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { run, snapshotsIn, tagged, tempDir } from './helpers.js';
+import { ROOT, run, snapshotsIn, tagged, tempDir } from './helpers.js';
 
 describe('the built package', () => {
   test('ESM: default and named imports, the same object as require(), one signal handler', async () => {
@@ -42,5 +44,34 @@ describe('the built package', () => {
       version: 'heapwatch',
       unboundOn: 1,
     });
+  });
+
+  test('loading it loads no Node module but node:os (not worker_threads, v8 or streams)', () => {
+    // What a process pays to load heapwatch: its own code and addon, and node:os for signal
+    // numbers. node:worker_threads and node:v8 would each pull in Node's streams. The ESM case
+    // first imports an empty module, so that Node's own ESM loader is not counted; its import
+    // of node:fs and node:util still evaluates their lazy parts (streams among them: Node's
+    // ESM facade of a builtin reads every export), so there only heapwatch's choices are checked.
+    const empty = join(tempDir(), 'empty.mjs');
+    writeFileSync(empty, '');
+    const load = {
+      cjs: `Promise.resolve().then(() => require(${JSON.stringify(join(ROOT, 'dist/index.cjs'))}))`,
+      esm: `import(${JSON.stringify(join(ROOT, 'dist/index.mjs'))})`,
+    };
+    for (const [kind, code] of Object.entries(load)) {
+      const script = `import(${JSON.stringify(empty)}).then(() => {
+        const before = new Set(process.moduleLoadList);
+        return ${code}.then(() =>
+          console.log(JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m)))));
+      });`;
+      const stdout = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+      const added: string[] = JSON.parse(stdout);
+      const builtins = added.filter((m) => m.startsWith('NativeModule '));
+      const unwanted =
+        kind === 'cjs'
+          ? builtins.filter((m) => m !== 'NativeModule os')
+          : builtins.filter((m) => /^NativeModule (worker_threads|v8|internal\/worker)$/.test(m));
+      expect(unwanted, `${kind}: ${added.join(', ')}`).toEqual([]);
+    }
   });
 });
