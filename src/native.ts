@@ -75,27 +75,32 @@ export const packageRoot = join(__dirname, '..');
 /** `require` from the package root, in both builds (the ESM one has no `require`). */
 export const requireFromPackage = createRequire(join(packageRoot, 'package.json'));
 
+/**
+ * Loads the addon: a build from source (build/Release, then build/Debug) if it is for this Node,
+ * else the prebuilt binary for this Node's ABI. node-gyp-build does the same at install time;
+ * at run time this lookup is all it would do, and loading it would keep ~70 KB of heap alive.
+ */
 export function loadBinding(root: string = packageRoot): Binding {
-  // The loader is heapwatch's own dependency: resolve it from the package, whatever `root` is,
-  // so that a failure reports the missing build rather than a missing loader.
+  const abi = Number(process.versions.modules);
   try {
-    const load = requireFromPackage('node-gyp-build') as (dir: string) => Binding;
-    const abi = Number(process.versions.modules);
-    let binding = load(root);
-    let built = binding.abi();
-    if (built !== abi) {
-      // node-gyp-build tries build/ before prebuilds/: a build from source left by another Node
-      // version would shadow the prebuild for this one.
-      const prebuild = prebuildFor(root, abi);
-      if (prebuild) {
-        binding = requireFromPackage(prebuild) as Binding;
-        built = binding.abi();
-      }
+    // A build from source left by another Node version must not shadow the prebuild for this one.
+    const candidates = [
+      ...['Release', 'Debug']
+        .map((config) => join(root, 'build', config, 'heapwatch.node'))
+        .filter(existsSync),
+      prebuildFor(root, abi),
+    ].filter((file): file is string => file !== undefined);
+    let built = 0;
+    for (const file of candidates) {
+      const binding = requireFromPackage(file) as Binding;
+      built = binding.abi();
+      if (built === abi) return binding;
     }
-    if (built !== abi) {
-      throw new Error(`the addon was built for ABI ${built} (another Node.js version)`);
-    }
-    return binding;
+    throw new Error(
+      candidates.length === 0
+        ? `No native build was found for ABI ${abi} (no build/ from source, no prebuilt binary)`
+        : `the addon was built for ABI ${built} (another Node.js version)`,
+    );
   } catch (cause) {
     const tried = [
       join(root, 'prebuilds', `${process.platform}-${process.arch}`),
