@@ -2,42 +2,19 @@
 //   node bench/gc-overhead/run.mjs [repeats=7]
 // Installs the peers into bench/.peers (git-ignored) on first use. Needs `npm run build`.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensurePeers, median, VARIANTS } from './peers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const peersDir = join(here, '..', '.peers');
 const repeats = Number(process.argv[2] ?? 7);
 
-if (!existsSync(join(peersDir, 'node_modules', '@sematext', 'gc-stats'))) {
-  mkdirSync(peersDir, { recursive: true });
-  writeFileSync(join(peersDir, 'package.json'), '{"name":"heapwatch-bench-peers","private":true}\n');
-  execFileSync(
-    'npm',
-    ['install', '--no-audit', '--no-fund', '@airbnb/node-memwatch@3', '@sematext/gc-stats@1'],
-    {
-      cwd: peersDir,
-      stdio: 'inherit',
-    },
-  );
-}
-
-const variants = [
-  'none',
-  'heapwatch-stats',
-  'heapwatch-gc',
-  'perf_hooks-gc',
-  'airbnb-node-memwatch',
-  'sematext-gc-stats',
-];
+ensurePeers();
+const variants = VARIANTS.filter((v) => v !== 'heapwatch-loaded');
 const profiles = {
   default: [],
   'small young generation (--max-semi-space-size=1)': ['--max-semi-space-size=1'],
-};
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
 const results = {};

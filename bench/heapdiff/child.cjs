@@ -1,9 +1,12 @@
-// One measurement in a fresh process: node child.cjs <bare|heapwatch|airbnb> <items>
-// Builds a heap of ~2 snapshot nodes per item, then prints one JSON line.
+// One measurement in a fresh process: node child.cjs <bare|heapwatch|airbnb> <items> [churn]
+// Builds a heap of ~2 snapshot nodes per item, then prints one JSON line. Between constructor
+// and end(), 10,000 items are added and the fraction `churn` (default 0) of the items is
+// replaced by new ones (what a cache that turns over does).
 const { readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
-const [subject, itemsArg] = process.argv.slice(2);
+const [subject, itemsArg, churnArg = '0'] = process.argv.slice(2);
+const churn = Number(churnArg);
 const root = join(__dirname, '..', '..');
 const status = (key) =>
   Number(readFileSync('/proc/self/status', 'utf8').match(new RegExp(`${key}:\\s+(\\d+)`))[1]) * 1024;
@@ -16,7 +19,7 @@ globalThis.items = items;
 globalThis.gc();
 writeFileSync('/proc/self/clear_refs', '5'); // VmHWM := VmRSS
 const rss0 = status('VmRSS');
-const out = { subject, items: items.length, rssBeforeBytes: rss0 };
+const out = { subject, items: items.length, churn, rssBeforeBytes: rss0 };
 
 if (subject === 'bare') {
   const binding = require(join(root, 'node_modules', 'node-gyp-build'))(root);
@@ -31,12 +34,15 @@ if (subject === 'bare') {
   const diff = new HeapDiff();
   out.constructorMs = now() - t;
   out.heldBytes = status('VmRSS') - rss0;
+  const replaced = Math.round(items.length * churn);
+  for (let i = 0; i < replaced; i++) items[i] = { id: i, name: `renewed-${i}` };
   for (let i = 0; i < 10_000; i++) items.push({ id: -i, name: `new-${i}` });
   t = now();
   const result = diff.end();
   out.endMs = now() - t;
   out.nodes = result.before.nodes;
   out.allocated = result.change.allocated_nodes;
+  out.freed = result.change.freed_nodes;
 }
 out.peakRssBytes = status('VmHWM');
 console.log(JSON.stringify(out));

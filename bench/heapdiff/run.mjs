@@ -1,5 +1,7 @@
 // HeapDiff benchmark: heapwatch vs @airbnb/node-memwatch vs one bare TakeHeapSnapshot, each
-// measurement in a fresh child process. Usage: node bench/heapdiff/run.mjs [items...]
+// measurement in a fresh child process.
+//   node bench/heapdiff/run.mjs [--churn F] [items...]
+// --churn F: the fraction of the items replaced between constructor and end() (default 0).
 // Installs @airbnb/node-memwatch into bench/.peers (ignored by git) on first use.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -18,13 +20,18 @@ if (!existsSync(airbnb)) {
 }
 
 // ~0.5M and ~5M snapshot nodes (two nodes per item plus Node's own ~40k).
-const sizes = process.argv.slice(2).map(Number);
+const args = process.argv.slice(2);
+const churnAt = args.indexOf('--churn');
+const churn = churnAt === -1 ? '0' : args.splice(churnAt, 2)[1];
+if (!(Number(churn) >= 0 && Number(churn) <= 1))
+  throw new Error(`--churn: expected a fraction from 0 to 1, got ${churn}`);
+const sizes = args.map(Number);
 if (sizes.length === 0) sizes.push(230_000, 2_500_000);
 
 function measure(subject, items) {
   const child = spawnSync(
     process.execPath,
-    ['--expose-gc', '--max-old-space-size=8192', join(here, 'child.cjs'), subject, String(items)],
+    ['--expose-gc', '--max-old-space-size=8192', join(here, 'child.cjs'), subject, String(items), churn],
     {
       encoding: 'utf8',
       timeout: 15 * 60_000,

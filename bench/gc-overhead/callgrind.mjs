@@ -1,0 +1,145 @@
+// Instruction counts (valgrind --tool=callgrind) per GC observer, with the steady-state cost
+// separated from the one-time cost of loading and attaching the observer.
+//
+//   node bench/gc-overhead/callgrind.mjs [--iterations N] [--repeats R] [--jobs J]
+//        [--profiles default,small] [--variants none,heapwatch-stats,...]
+//        [--full-gc-every K] [--node-flags=--predictable]
+//
+// Each variant runs workload.mjs with N and with 2N iterations, R times each, under callgrind
+// (whole process, every thread). The difference of the medians, I(2N) - I(N), is what N more
+// iterations of the allocation loop cost with the observer on: loading Node, loading the
+// observer, attaching it and exiting cancel out. "Overhead" compares that steady-state figure
+// with the same for no observer; "one-time" is I(N) minus the steady-state part, compared with
+// no observer's. Instruction counts do not depend on what else the machine runs, unlike time.
+// Needs valgrind and `npm run build`. Prints markdown; raw counts go to bench/out/callgrind.json.
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ensurePeers, median, VARIANTS } from './peers.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outDir = join(here, '..', 'out', 'callgrind');
+const { values: opts } = parseArgs({
+  options: {
+    iterations: { type: 'string', default: '4000000' },
+    repeats: { type: 'string', default: '3' },
+    jobs: { type: 'string', default: '2' },
+    profiles: { type: 'string', default: 'default,small' },
+    variants: { type: 'string', default: VARIANTS.join(',') },
+    'node-flags': { type: 'string', default: '--predictable' },
+    'full-gc-every': { type: 'string', default: '1000000' },
+  },
+});
+const N = Number(opts.iterations);
+const repeats = Number(opts.repeats);
+const PROFILE_FLAGS = { default: [], small: ['--max-semi-space-size=1'] };
+const profiles = opts.profiles.split(',');
+const variants = opts.variants.split(',');
+for (const p of profiles) if (!PROFILE_FLAGS[p]) throw new Error(`--profiles: unknown profile ${p}`);
+for (const v of variants)
+  if (![...VARIANTS, 'heapwatch-addon-only'].includes(v)) throw new Error(`--variants: unknown variant ${v}`);
+const fullGcEvery = Number(opts['full-gc-every']);
+const nodeFlags = [
+  ...opts['node-flags'].split(' ').filter(Boolean),
+  ...(fullGcEvery > 0 ? ['--expose-gc'] : []),
+];
+
+ensurePeers();
+mkdirSync(outDir, { recursive: true });
+
+// One job per (profile, variant, size, repeat); interleaved so that nothing runs in a block.
+const jobs = [];
+for (let r = 0; r < repeats; r++)
+  for (const profile of profiles)
+    for (const size of [N, 2 * N]) for (const variant of variants) jobs.push({ profile, variant, size, r });
+
+function runOne(job, index) {
+  const file = join(outDir, `${index}.out`);
+  const args = [
+    '--tool=callgrind',
+    `--callgrind-out-file=${file}`,
+    process.execPath,
+    ...nodeFlags,
+    ...PROFILE_FLAGS[job.profile],
+    join(here, 'workload.mjs'),
+    job.variant,
+  ];
+  const env = {
+    ...process.env,
+    GC_BENCH_ITERATIONS: String(job.size),
+    GC_BENCH_FULL_GC_EVERY: String(fullGcEvery),
+  };
+  return new Promise((resolve, reject) => {
+    execFile('valgrind', args, { env, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+      if (error)
+        return reject(new Error(`${job.variant} ${job.profile} ${job.size}: ${stderr.slice(-2000)}`));
+      const summary = /^summary: (\d+)$/m.exec(readFileSync(file, 'utf8'));
+      rmSync(file, { force: true });
+      if (!summary) return reject(new Error(`${file}: no summary line`));
+      resolve({ ...job, instructions: Number(summary[1]), ...JSON.parse(stdout) });
+    });
+  });
+}
+
+const results = [];
+let next = 0;
+async function worker() {
+  while (next < jobs.length) {
+    const index = next++;
+    const result = await runOne(jobs[index], index);
+    results.push(result);
+    process.stderr.write(
+      `[${results.length}/${jobs.length}] ${result.profile} ${result.variant} ${result.size}: ${(result.instructions / 1e6).toFixed(1)} M\n`,
+    );
+  }
+}
+await Promise.all(Array.from({ length: Number(opts.jobs) }, worker));
+
+const M = (x) => (x / 1e6).toFixed(1);
+const signed = (x, digits = 1) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
+console.log(
+  `Node ${process.version}${nodeFlags.length ? ` ${nodeFlags.join(' ')}` : ''}, ${N.toLocaleString('en')} and ${(2 * N).toLocaleString('en')} iterations, median of ${repeats} runs each\n`,
+);
+for (const profile of profiles) {
+  const of = (variant, size) =>
+    results.filter((x) => x.profile === profile && x.variant === variant && x.size === size);
+  const figures = Object.fromEntries(
+    variants.map((v) => {
+      const [small, large] = [of(v, N), of(v, 2 * N)];
+      const [iN, i2N] = [median(small.map((x) => x.instructions)), median(large.map((x) => x.instructions))];
+      const spread = Math.max(
+        ...[small, large].map(
+          (xs) => Math.max(...xs.map((x) => x.instructions)) - Math.min(...xs.map((x) => x.instructions)),
+        ),
+      );
+      const events = median(large.map((x) => x.events)) - median(small.map((x) => x.events));
+      return [v, { steady: i2N - iN, once: 2 * iN - i2N, spread, events }];
+    }),
+  );
+  // GCs in N iterations: what a per-GC observer reports (none of the variants changes V8's GCs).
+  const gcs = figures['heapwatch-gc']?.events ?? figures['perf_hooks-gc']?.events;
+  const none = figures.none;
+  console.log(
+    `### ${profile} profile${gcs ? ` (${gcs} GCs per ${N.toLocaleString('en')} iterations)` : ''}\n`,
+  );
+  console.log(
+    '| variant | steady state, M instructions per N iterations | vs none | per GC vs none | one-time vs none, M | spread of one size, M |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const v of variants) {
+    const f = figures[v];
+    const base = none && v !== 'none';
+    console.log(
+      `| ${v} | ${M(f.steady)} | ${base ? `${signed(((f.steady - none.steady) / none.steady) * 100, 2)}%` : ''} | ${
+        base && gcs ? `${signed((f.steady - none.steady) / gcs / 1e3, 0)} k` : ''
+      } | ${base ? signed((f.once - none.once) / 1e6) : ''} | ${M(f.spread)} |`,
+    );
+  }
+  console.log('');
+}
+writeFileSync(
+  join(here, '..', 'out', 'callgrind.json'),
+  `${JSON.stringify({ node: process.version, nodeFlags, N, repeats, results }, null, 2)}\n`,
+);
