@@ -9,7 +9,6 @@ export default defineConfig([
     outExtension: () => ({ js: '.mjs' }),
     target: 'node20',
     platform: 'node',
-    shims: true,
     sourcemap: true,
     clean: false,
   },

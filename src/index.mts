@@ -1,5 +1,11 @@
-// ESM entry: `import heapwatch from 'heapwatch'` and named imports.
-import { heapwatch } from './instance.js';
+// ESM entry: `import heapwatch from 'heapwatch'` and named imports, over the CommonJS build.
+// One copy of the code in the package, and no ESM import of Node's builtins: importing node:fs
+// or node:util as ESM evaluates every lazy part of them (30 to 33 more Node modules on Node 24,
+// streams, net and worker_threads among them), which require() does not.
+import { createRequire } from 'node:module';
+import type { Heapwatch } from './heapwatch.js';
+
+const heapwatch = createRequire(import.meta.url)('./index.cjs') as Heapwatch;
 
 export default heapwatch;
 export const writeSnapshot = heapwatch.writeSnapshot;
