@@ -2,7 +2,6 @@
 //   node [--max-semi-space-size=1] workload.mjs <variant>
 // Prints {"wallMs","cpuMs","events"}.
 import { createRequire } from 'node:module';
-import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
@@ -21,12 +20,15 @@ const setups = {
   'heapwatch-addon-only': () =>
     process.dlopen(
       { exports: {} },
-      require('node-gyp-build').path(fileURLToPath(new URL('../..', import.meta.url))),
+      fileURLToPath(new URL('../../build/Release/heapwatch.node', import.meta.url)),
     ),
   'heapwatch-stats': () => require('../../dist/index.cjs').on('stats', count),
   'heapwatch-gc': () => require('../../dist/index.cjs').on('gc', count),
-  'perf_hooks-gc': () =>
-    new PerformanceObserver((list) => (events += list.getEntries().length)).observe({ entryTypes: ['gc'] }),
+  // Loaded here, not at the top: every variant loads only what it uses.
+  'perf_hooks-gc': () => {
+    const { PerformanceObserver } = require('node:perf_hooks');
+    new PerformanceObserver((list) => (events += list.getEntries().length)).observe({ entryTypes: ['gc'] });
+  },
   'airbnb-node-memwatch': () => peers('@airbnb/node-memwatch').on('stats', count),
   'sematext-gc-stats': () => peers('@sematext/gc-stats')().on('stats', count),
 };
