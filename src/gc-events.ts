@@ -53,8 +53,10 @@ export interface GcEvent {
 
 /** The part of the binding this module uses. */
 export interface GcBinding {
+  /** Wants records of full GCs ('stats', 'leak') and/or every GC ('gc'); returns whether hooked. */
   gcSetInterest(full: boolean, every: boolean): boolean;
   gcNames(): GcNames;
+  /** Starts incremental marking (a full GC in small steps) unless it already runs. */
   gcProbe(): void;
   /** V8's used_heap_size now (what node:v8's getHeapStatistics() reports). */
   heapUsed(): number;

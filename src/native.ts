@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { HeapwatchError } from './errors.js';
+import type { GcBinding } from './gc-events.js';
 import type { HeapDiffBinding } from './heap-diff.js';
 
 /** What the addon reports for a snapshot write; `errno` 0 means success. */
@@ -33,7 +34,7 @@ export interface GcNames {
 }
 
 /** The addon's surface (native/addon.cc). One instance per load, per environment. */
-export interface Binding extends HeapDiffBinding {
+export interface Binding extends HeapDiffBinding, GcBinding {
   /** Whether this environment is the main thread's (not a worker's). */
   isMainThread(): boolean;
   setSink(sink: (kind: SinkKind, payload: unknown) => void): void;
@@ -59,12 +60,6 @@ export interface Binding extends HeapDiffBinding {
   abi(): number;
   /** True for the first call with `key` from any thread of the process. */
   firstInProcess(key: string): boolean;
-  /** Wants records of full GCs ('stats', 'leak') and/or every GC ('gc'); returns whether hooked. */
-  gcSetInterest(full: boolean, every: boolean): boolean;
-  gcNames(): GcNames;
-  /** Starts incremental marking (a full GC in small steps) unless it already runs. */
-  gcProbe(): void;
-  heapUsed(): number;
 }
 
 export const SUPPORTED_NODE = '20, 22, 24 and 26 (linux-x64 prebuilt; elsewhere built from source)';
