@@ -1,6 +1,6 @@
 // The one instance per environment, shared by the ESM and CJS builds.
 import { createHeapwatch, type Heapwatch } from './heapwatch.js';
-import { loadBinding, requireFromPackage } from './native.js';
+import { loadBinding } from './native.js';
 
 // Both builds (and any bundled copy of this major version) find the same object here, so
 // `require('heapwatch') === (await import('heapwatch')).default`. globalThis is per environment,
@@ -15,7 +15,7 @@ function create(): Heapwatch {
   const isMainThread = binding.isMainThread();
   const threadId = isMainThread
     ? 0
-    : (requireFromPackage('node:worker_threads') as typeof import('node:worker_threads')).threadId;
+    : (require('node:worker_threads') as typeof import('node:worker_threads')).threadId;
   const created = createHeapwatch(binding, {
     isMainThread,
     threadId,

@@ -1,6 +1,5 @@
 // The only module that loads the addon. Everything else receives a Binding.
 import { existsSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { HeapwatchError } from './errors.js';
 import type { GcBinding } from './gc-events.js';
@@ -67,9 +66,6 @@ export const SUPPORTED_NODE = '20, 22, 24 and 26 (linux-x64 prebuilt; elsewhere 
 /** The package root: dist/ and src/ both sit one level below it. */
 export const packageRoot = join(__dirname, '..');
 
-/** `require` from the package root, in both builds (the ESM one has no `require`). */
-export const requireFromPackage = createRequire(join(packageRoot, 'package.json'));
-
 /**
  * Loads the addon: a build from source (build/Release, then build/Debug) if it is for this Node,
  * else the prebuilt binary for this Node's ABI. node-gyp-build does the same at install time;
@@ -87,7 +83,7 @@ export function loadBinding(root: string = packageRoot): Binding {
     ].filter((file): file is string => file !== undefined);
     let built = 0;
     for (const file of candidates) {
-      const binding = requireFromPackage(file) as Binding;
+      const binding = require(file) as Binding;
       built = binding.abi();
       if (built === abi) return binding;
     }

@@ -69,4 +69,13 @@ describe('worker threads', () => {
     readSnapshot(join(cwd, 'worker.heapsnapshot'));
     readSnapshot(join(cwd, 'exit.heapsnapshot'));
   });
+
+  test("{tid} names a snapshot with the thread's id: 0 in main, the worker's threadId in a worker", async () => {
+    const { result } = await scenario('thread-ids');
+    // {seq} counts per process (so threads never collide), hence only the {tid} part is fixed.
+    expect(result.main).toMatch(/^t0-\d+\.heapsnapshot$/);
+    expect(result.workerThreadId).toBeGreaterThan(0);
+    expect(result.worker).toMatch(new RegExp(`^t${result.workerThreadId}-\\d+\\.heapsnapshot$`));
+    expect(result.workerExit).toBe(0);
+  });
 });
