@@ -22,6 +22,7 @@ struct State {
   bool installed = false;
   bool busy = false;    // inside our own snapshot: a nested call must not start another
   size_t headroom = 0;  // chosen by the outer call, reused by nested ones
+  size_t granted = 0;   // the highest limit a nested call returned during our snapshot
   bool main_thread = true;
   int max = 1;
   int taken = 0;
@@ -182,8 +183,14 @@ size_t OnNearHeapLimit(void* data, size_t current, size_t initial) {
   isolate->GetHeapStatistics(&heap);
   // The heap may already be over `current`: raise from whichever is higher.
   size_t base = current > heap.used_heap_size() ? current : heap.used_heap_size();
-  if (s->busy) return base + s->headroom;  // a GC of our own snapshot: let it finish
+  if (s->busy) {
+    // A GC of our own snapshot: let it finish. V8 applies this limit at once.
+    size_t nested = base + s->headroom;
+    if (nested > s->granted) s->granted = nested;
+    return nested;
+  }
   s->busy = true;
+  s->granted = 0;
   s->headroom = Headroom(isolate);
   size_t raised = base + s->headroom;
   if (s->initial == 0) s->initial = initial;
@@ -237,6 +244,10 @@ size_t OnNearHeapLimit(void* data, size_t current, size_t initial) {
     // recover. V8 puts the initial limit back once the heap is below 95% of it.
     if (s->taken >= s->max) Uninstall(s, 0);
     isolate->AutomaticallyRestoreInitialHeapLimit(0.95);
+    // V8 keeps a limit only if it is above the current one, and when it calls us after
+    // ineffective mark-compacts, a limit not above is a fatal OOM. A nested call during the
+    // snapshot may already have raised the limit past `raised`: raise past that one.
+    if (s->granted >= result) result = s->granted + s->headroom;
   }
   s->busy = false;
   return result;
