@@ -1,7 +1,31 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
 // JavaScript only: declarations come from tsc (tsconfig.build.json), which keeps the CommonJS
 // entry's `export =` intact.
+//
+// The CommonJS build is three files: index.cjs (what loading heapwatch runs), lazy.cjs (what
+// loads on first use, src/lazy.ts) and shared.cjs (what both import, src/shared.ts). Imports of a
+// shared module from the other two become require('./shared.cjs'), so that each class
+// (HeapwatchError) and constant exists once. index.cts loads './lazy.cjs' by that path.
+const SHARED = /^\.\/(errors|settings)\.js$/;
+
+const cjs: Options = {
+  format: ['cjs'],
+  outExtension: () => ({ js: '.cjs' }),
+  target: 'node20',
+  platform: 'node',
+  sourcemap: true,
+  clean: false,
+};
+
+const useShared: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'heapwatch-shared',
+  setup(build) {
+    build.onResolve({ filter: SHARED }, () => ({ path: './shared.cjs', external: true }));
+    build.onResolve({ filter: /^\.\/lazy\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
 export default defineConfig([
   {
     entry: { index: 'src/index.mts' },
@@ -12,13 +36,6 @@ export default defineConfig([
     sourcemap: true,
     clean: false,
   },
-  {
-    entry: { index: 'src/index.cts' },
-    format: ['cjs'],
-    outExtension: () => ({ js: '.cjs' }),
-    target: 'node20',
-    platform: 'node',
-    sourcemap: true,
-    clean: false,
-  },
+  { ...cjs, entry: { shared: 'src/shared.ts' } },
+  { ...cjs, entry: { index: 'src/index.cts', lazy: 'src/lazy.ts' }, esbuildPlugins: [useShared] },
 ]);

@@ -1,5 +1,6 @@
 // Registers the binding's functions. Each load of the module gets one Addon; the state that
 // must exist once per environment lives in Environment (environment.h).
+#include <csignal>
 #include <mutex>
 #include <set>
 #include <string>
@@ -163,16 +164,33 @@ class Addon : public Napi::Addon<Addon> {
     return info.Env().Undefined();
   }
 
-  // watchSignal(signo) -> 0 or a negative libuv error
+  // watchSignal(name) -> 0 or a negative libuv error. By name, so that JavaScript needs no
+  // signal table (node:os) to turn on the default; only the signals heapwatch may take over
+  // (src/signals.ts validates the rest) are known here.
   Napi::Value WatchSignal(const Napi::CallbackInfo& info) {
-    if (!Expect(info, 0, napi_number)) return Napi::Value();
-    int err = signal_watcher::Watch(env_, info[0].As<Napi::Number>().Int32Value());
+    if (!Expect(info, 0, napi_string)) return Napi::Value();
+    int signo = SnapshotSignal(info[0].As<Napi::String>().Utf8Value());
+    int err = signo == 0 ? UV_EINVAL : signal_watcher::Watch(env_, signo);
     if (err == 0 && !signal_cleanup_registered_) {
       signal_cleanup_registered_ = true;
       Environment* env = env_;
       env_->OnCleanup([env] { signal_watcher::Unwatch(env); });
     }
     return Napi::Number::New(info.Env(), err);
+  }
+
+  static int SnapshotSignal(const std::string& name) {
+    if (name == "SIGUSR2") return SIGUSR2;
+    if (name == "SIGHUP") return SIGHUP;
+    if (name == "SIGWINCH") return SIGWINCH;
+    if (name == "SIGURG") return SIGURG;
+#ifdef SIGPWR
+    if (name == "SIGPWR") return SIGPWR;
+#endif
+#ifdef SIGINFO
+    if (name == "SIGINFO") return SIGINFO;
+#endif
+    return 0;
   }
 
   Napi::Value UnwatchSignal(const Napi::CallbackInfo& info) {
@@ -257,7 +275,9 @@ class Addon : public Napi::Addon<Addon> {
   }
 
   // gcNames() -> { types, flags, stride }: how to read the Float64Array of 'gc' records.
-  Napi::Value GcNames(const Napi::CallbackInfo& info) { return GcMonitor::Names(info.Env()); }
+  Napi::Value GcNames(const Napi::CallbackInfo& info) {
+    return GcMonitor::Names(info.Env());
+  }
 
   v8::Isolate* isolate_;
   napi_env load_;

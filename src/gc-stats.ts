@@ -1,4 +1,5 @@
 import { formatSize } from './format.js';
+import type { LeakSettings } from './settings.js';
 // memwatch's statistics and leak heuristic, as pure functions over GC records.
 
 /** V8's heap statistics at one moment (names as in `v8.getHeapStatistics()`), in bytes. */
@@ -123,37 +124,7 @@ export function foldStats(state: StatsState, gc: FullGc): { state: StatsState; s
   return { state: { folded: state.folded + 1, recent, ancient, min, max }, stats };
 }
 
-/** When a run of growing full GCs is a leak. */
-export interface LeakSettings {
-  /** Growing full GCs in a row (memwatch: 5). */
-  consecutiveGcs: number;
-  /** The run must have grown the heap by at least this many bytes (memwatch: 0). */
-  minGrowth: number;
-  /** The run must have lasted at least this many ms (memwatch: 0). */
-  minDuration: number;
-  /**
-   * Start incremental marking when the heap has grown and V8 has not run a full GC for a while,
-   * within a budget, so that leaks show up in seconds rather than at V8's next full GC (memwatch:
-   * false).
-   */
-  probe: boolean;
-}
-
-/** heapwatch's default: memwatch's rule plus a minimum growth and duration, with probing. */
-export const DEFAULT_LEAK: Readonly<LeakSettings> = Object.freeze({
-  consecutiveGcs: 5,
-  minGrowth: 1024 * 1024,
-  minDuration: 5000,
-  probe: true,
-});
-
-/** memwatch-next's rule exactly: `configure({ leak: MEMWATCH_LEAK })`. */
-export const MEMWATCH_LEAK: Readonly<LeakSettings> = Object.freeze({
-  consecutiveGcs: 5,
-  minGrowth: 0,
-  minDuration: 0,
-  probe: false,
-});
+export { DEFAULT_LEAK, type LeakSettings, MEMWATCH_LEAK } from './settings.js';
 
 export interface LeakState {
   /** Heap after the previous full GC; -1 before the first. */

@@ -1,28 +1,14 @@
 // Builds the exported object: memwatch's EventEmitter, heapdump's writeSnapshot, and the modern API.
 import { EventEmitter } from 'node:events';
-import { constants } from 'node:os';
 import { HeapwatchError } from './errors.js';
 import { attachGcEvents, type GcEvent } from './gc-events.js';
 import type { LeakInformation, StatsInformation } from './gc-stats.js';
 import { createHeapDiff, type HeapDiffConstructor } from './heap-diff.js';
+import type * as Lazy from './lazy.js';
 import type { Binding, NativeSnapshotEvent } from './native.js';
-import {
-  type ConfigureOptions,
-  DEFAULTS,
-  mergeSettings,
-  parseEnvOptions,
-  type Settings,
-  validateConfigure,
-} from './options.js';
-import { createProduction, ensureDir } from './production.js';
-import {
-  createSnapshotApi,
-  type SnapshotEvent,
-  type SnapshotInfo,
-  type SnapshotOptions,
-  toSnapshotEvent,
-  type WriteSnapshotCallback,
-} from './snapshot.js';
+import type { ConfigureOptions } from './options.js';
+import { DEFAULTS, type Settings } from './settings.js';
+import type { SnapshotEvent, SnapshotInfo, SnapshotOptions, WriteSnapshotCallback } from './snapshot.js';
 
 /** The events heapwatch emits. It never emits 'error'. */
 export interface HeapwatchEvents {
@@ -99,6 +85,8 @@ export interface HostInfo {
   threadId: number;
   envOptions: string | undefined;
   warn: (line: string) => void;
+  /** src/lazy.ts, loaded on first use (dist/lazy.cjs in the package, the module in tests). */
+  lazy: () => typeof Lazy;
 }
 
 export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
@@ -119,57 +107,67 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
     }
   }
 
-  let settings: Settings = { ...DEFAULTS };
+  // Only what every process needs is loaded now: the emitter, the GC events, the signal and the
+  // naming in the addon. The rest (host.lazy) loads on first use.
+  let settings: Settings = { ...DEFAULTS, signal: false };
+  let production: ReturnType<typeof Lazy.createProduction> | undefined;
+  let api: ReturnType<typeof Lazy.createSnapshotApi> | undefined;
 
-  const production = createProduction(binding, emitter, {
-    isMainThread: host.isMainThread,
-    warn: host.warn,
-    settings: () => settings,
-    writeUnattended: (trigger) => api.unattended(trigger, host.warn),
-  });
+  const prod = () =>
+    (production ??= host.lazy().createProduction(binding, emitter, {
+      isMainThread: host.isMainThread,
+      warn: host.warn,
+      settings: () => settings,
+      writeUnattended: (trigger) => snapshotApi().unattended(trigger, host.warn),
+    }));
+  const snapshotApi = () =>
+    (api ??= host.lazy().createSnapshotApi(binding, { afterWrite: (path) => prod().afterWrite(path) }));
 
-  // Throws (changing nothing) when the directory cannot be created.
-  function apply(next: Settings): void {
-    next = { ...next, dir: ensureDir(next.dir) };
-    // The signal is process-wide: only the main thread answers it.
+  // The signal (process-wide: only the main thread answers it) and the names the addon generates.
+  function install(next: Settings): void {
     const signalChanged =
       next.signal !== settings.signal || (next.signal && next.signalName !== settings.signalName);
     if (host.isMainThread && signalChanged) {
       if (next.signal) {
-        const signo = constants.signals[next.signalName as keyof typeof constants.signals];
-        const err = binding.watchSignal(signo);
+        const err = binding.watchSignal(next.signalName);
         if (err !== 0) host.warn(`heapwatch: could not watch ${next.signalName} (libuv error ${err})`);
       } else {
         binding.unwatchSignal();
       }
     }
     binding.configureNaming(next.dir, next.name, host.threadId, next.keep !== false);
-    production.apply(settings, next);
+  }
+
+  // Throws (changing nothing) when the directory cannot be created.
+  function apply(next: Settings): void {
+    next = { ...next, dir: host.lazy().ensureDir(next.dir) };
+    install(next);
+    prod().apply(settings, next);
     const prev = settings;
     settings = next;
     gcEvents.settingsChanged();
-    production.settled(prev, next);
+    prod().settled(prev, next);
   }
 
   const gcEvents = attachGcEvents(emitter, binding, () => settings.leak);
   binding.setSink((kind, payload) => {
     if (kind === 'snapshot') {
       for (const e of payload as NativeSnapshotEvent[]) {
-        emitter.emit('snapshot', toSnapshotEvent(e));
-        if (e.errno === 0) production.afterWrite(e.path);
+        emitter.emit('snapshot', host.lazy().toSnapshotEvent(e));
+        if (e.errno === 0) prod().afterWrite(e.path);
       }
     } else if (kind === 'gc') {
       gcEvents.onRecords(payload as Float64Array);
     }
   });
 
-  const api = createSnapshotApi(binding, { afterWrite: production.afterWrite });
   const own = {
-    HeapDiff: createHeapDiff(binding),
-    writeSnapshot: api.writeSnapshot,
-    snapshot: api.snapshot,
+    HeapDiff: createHeapDiff(binding, host.lazy),
+    writeSnapshot: (...args: Parameters<Heapwatch['writeSnapshot']>) => snapshotApi().writeSnapshot(...args),
+    snapshot: (options?: SnapshotOptions) => snapshotApi().snapshot(options),
     configure(options: ConfigureOptions): void {
-      apply(mergeSettings(settings, validateConfigure(options)));
+      const lazy = host.lazy();
+      apply(lazy.mergeSettings(settings, lazy.validateConfigure(options)));
     },
     gc(): void {
       binding.gc();
@@ -181,21 +179,26 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
   Object.defineProperty(emitter, 'HeapwatchError', { value: HeapwatchError, enumerable: false });
   Object.defineProperty(emitter, 'settings', { get: () => ({ ...settings }), enumerable: false });
 
-  // Start from "signal off" so that apply() installs what the defaults and the environment ask for.
-  settings = { ...DEFAULTS, signal: false };
   // The variable is process-wide: its notices are printed by the first environment that reads
   // it, not again by each worker (a worker given another value gets its own).
   const envText = host.envOptions ?? '';
   const envWarn = binding.firstInProcess(`NODE_HEAPDUMP_OPTIONS=${envText}`) ? host.warn : () => {};
-  const fromEnv = parseEnvOptions(envText, envWarn);
+  if (envText.trim() === '') {
+    // The defaults: nothing to parse, no directory to create, no production setting on.
+    install(DEFAULTS);
+    settings = DEFAULTS;
+    return emitter;
+  }
+  const lazy = host.lazy();
+  const fromEnv = lazy.parseEnvOptions(envText, envWarn);
   try {
-    apply(mergeSettings(DEFAULTS, fromEnv));
+    apply(lazy.mergeSettings(DEFAULTS, fromEnv));
   } catch (error) {
     // Only the directory can fail here: say so, and write to the current directory instead.
     envWarn(
       `heapwatch: ignoring NODE_HEAPDUMP_OPTIONS item "dir=${fromEnv.dir}": ${(error as Error).message}`,
     );
-    apply(mergeSettings(DEFAULTS, { ...fromEnv, dir: '' }));
+    apply(lazy.mergeSettings(DEFAULTS, { ...fromEnv, dir: '' }));
   }
   return emitter;
 }

@@ -4,11 +4,14 @@ import type * as gcEventTypes from './gc-events.js';
 import type * as gcStatTypes from './gc-stats.js';
 import type * as heapDiffTypes from './heap-diff.js';
 import type * as heapwatchTypes from './heapwatch.js';
-import { heapwatch as instance } from './instance.js';
+import { instance } from './instance.js';
 import type * as optionTypes from './options.js';
 import type * as snapshotTypes from './snapshot.js';
 
-const heapwatch: heapwatchTypes.Heapwatch = instance;
+// dist/lazy.cjs: src/lazy.ts, built as a second entry (tsup.config.ts), loaded on first use.
+// Kept here: a second require() of it would still allocate (HeapDiff counts what is allocated).
+let lazy: typeof import('./lazy.js') | undefined;
+const heapwatch: heapwatchTypes.Heapwatch = instance(() => (lazy ??= require('./lazy.cjs')));
 
 declare namespace heapwatch {
   export type Heapwatch = heapwatchTypes.Heapwatch;

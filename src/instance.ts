@@ -1,5 +1,5 @@
 // The one instance per environment, shared by the ESM and CJS builds.
-import { createHeapwatch, type Heapwatch } from './heapwatch.js';
+import { createHeapwatch, type Heapwatch, type HostInfo } from './heapwatch.js';
 import { loadBinding } from './native.js';
 
 // Both builds (and any bundled copy of this major version) find the same object here, so
@@ -8,7 +8,10 @@ import { loadBinding } from './native.js';
 const KEY = Symbol.for('heapwatch.v1');
 const store = globalThis as unknown as Record<symbol, Heapwatch | undefined>;
 
-function create(): Heapwatch {
+/** This environment's heapwatch, created on the first call; `lazy` loads src/lazy.ts. */
+export function instance(lazy: HostInfo['lazy']): Heapwatch {
+  const existing = store[KEY];
+  if (existing !== undefined) return existing;
   const binding = loadBinding();
   // The addon answers isMainThread; node:worker_threads (which loads Node's streams) is loaded
   // only in a worker, where Node has loaded it already.
@@ -21,9 +24,8 @@ function create(): Heapwatch {
     threadId,
     envOptions: process.env.NODE_HEAPDUMP_OPTIONS,
     warn: (line) => process.stderr.write(`${line}\n`),
+    lazy,
   });
   store[KEY] = created;
   return created;
 }
-
-export const heapwatch: Heapwatch = store[KEY] ?? create();

@@ -52,7 +52,8 @@ export interface Binding extends HeapDiffBinding, GcBinding {
   testFakeFreeSpace(dir: string, bytes: number): void;
   /** Test seam: the near-heap-limit callback reads /proc and /sys under `root`. */
   testSysRoot(root: string): void;
-  watchSignal(signo: number): number;
+  /** One of the snapshot signals by name (signals.ts); 0 or a negative libuv error. */
+  watchSignal(name: string): number;
   unwatchSignal(): void;
   gc(): void;
   /** The NODE_MODULE_VERSION the addon was compiled for. */

@@ -1,42 +1,11 @@
 // Settings: NODE_HEAPDUMP_OPTIONS and configure() parse into the same shape, validated here only.
 import { argumentError, type HeapwatchError, invalidArg } from './errors.js';
-import { DEFAULT_LEAK, type LeakSettings, MEMWATCH_LEAK } from './gc-stats.js';
-import { DEFAULT_LEAK_SNAPSHOT, type LeakSnapshotSettings } from './leak-snapshot.js';
+import { DEFAULT_LEAK_SNAPSHOT } from './leak-snapshot.js';
 import { templateProblem } from './naming.js';
+import { DEFAULT_LEAK, type LeakSettings, MEMWATCH_LEAK, type Settings } from './settings.js';
 import { snapshotSignal, snapshotSignalList } from './signals.js';
 
-/** Everything configure() and NODE_HEAPDUMP_OPTIONS can set. */
-export interface Settings {
-  /** Write a snapshot on `signalName` (main thread only). */
-  signal: boolean;
-  /** The snapshot signal: SIGUSR2 unless configured (see signals.ts for the allowed ones). */
-  signalName: string;
-  /** Directory for the snapshots heapwatch names itself; '' = the current directory at write time. */
-  dir: string;
-  /** File name template for the snapshots heapwatch names itself. */
-  name: string;
-  /** Keep at most this many of heapwatch's own snapshots per directory; false = keep all. */
-  keep: number | false;
-  /** Write a snapshot when V8 nears its heap limit, at most `max` times. */
-  heapLimit: false | { max: number };
-  /** Write a snapshot on 'leak', at most once per `cooldown` ms and `max` times. */
-  snapshotOnLeak: false | LeakSnapshotSettings;
-  /** When a run of growing full GCs is reported as `'leak'`. */
-  leak: LeakSettings;
-}
-
-export const DEFAULT_NAME = 'heapdump-{sec}.{usec}.heapsnapshot';
-
-export const DEFAULTS: Readonly<Settings> = Object.freeze({
-  signal: true,
-  signalName: 'SIGUSR2',
-  dir: '',
-  name: DEFAULT_NAME,
-  keep: false,
-  heapLimit: false,
-  snapshotOnLeak: false,
-  leak: DEFAULT_LEAK,
-});
+export { DEFAULT_NAME, DEFAULTS, type Settings } from './settings.js';
 
 /** Named leak rules: `'memwatch'` is memwatch-next's exactly, `'default'` heapwatch's. */
 export const LEAK_PRESETS: Readonly<Record<string, Readonly<LeakSettings>>> = Object.freeze({

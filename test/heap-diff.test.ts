@@ -1,7 +1,9 @@
 // HeapDiff against the real addon, in this process: memwatch's own tests and the groups.
 import { describe, expect, it } from 'vitest';
-import { heapwatch } from '../src/instance.js';
+import { instance } from '../src/instance.js';
+import * as lazy from '../src/lazy.js';
 
+const heapwatch = instance(() => lazy);
 const { HeapDiff } = heapwatch;
 
 class LeakingClass {

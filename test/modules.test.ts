@@ -46,10 +46,11 @@ describe('the built package', () => {
     });
   });
 
-  test('loading it loads no Node module but node:os (not worker_threads, v8 or streams)', () => {
-    // What a process pays to load heapwatch: its own code and addon, and node:os for signal
-    // numbers. node:worker_threads and node:v8 would each pull in Node's streams, and so would an
-    // ESM import of node:fs or node:util (the ESM build loads the CommonJS one with require).
+  test('loading it loads no Node module (not os, worker_threads, v8 or streams)', () => {
+    // What a process pays to load heapwatch: its own code and addon. node:worker_threads and
+    // node:v8 would each pull in Node's streams, and so would an ESM import of node:fs or
+    // node:util (the ESM build loads the CommonJS one with require); the snapshot signal is named
+    // to the addon, so node:os is not needed either.
     // The ESM case first imports an empty module, so that Node's ESM loader is not counted.
     const empty = join(tempDir(), 'empty.mjs');
     writeFileSync(empty, '');
@@ -66,10 +67,49 @@ describe('the built package', () => {
       const stdout = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
       const added: string[] = JSON.parse(stdout);
       const builtins = added.filter((m) => m.startsWith('NativeModule '));
-      const unwanted = builtins.filter(
-        (m) => m !== 'NativeModule os' && !m.startsWith('NativeModule internal/modules/'),
-      );
+      const unwanted = builtins.filter((m) => !m.startsWith('NativeModule internal/modules/'));
       expect(unwanted, `${kind}: ${added.join(', ')}`).toEqual([]);
     }
+  });
+
+  test('options, production settings, the snapshot API and HeapDiff load on first use', () => {
+    // dist/lazy.cjs is not on the heap (where every full GC would mark it) until something
+    // needs it; 'stats', gc() and reading HeapDiff (as `import { HeapDiff }` does) do not.
+    const script = `
+      const { basename } = require('node:path');
+      const dist = ${JSON.stringify(join(ROOT, 'dist'))};
+      const loaded = () => Object.keys(require.cache).filter((f) => f.startsWith(dist)).map((f) => basename(f)).sort();
+      const hw = require(dist + '/index.cjs');
+      const out = { atLoad: loaded() };
+      hw.once('stats', () => {
+        out.afterStats = loaded();
+        out.heapDiff = typeof hw.HeapDiff;
+        out.afterRead = loaded();
+        new hw.HeapDiff().end();
+        out.afterHeapDiff = loaded();
+        console.log(JSON.stringify(out));
+      });
+      hw.gc();`;
+    const run = (env: Record<string, string>) =>
+      JSON.parse(
+        execFileSync(process.execPath, ['-e', script], {
+          encoding: 'utf8',
+          timeout: 30_000,
+          env: { ...process.env, ...env },
+        }),
+      );
+    expect(run({ NODE_HEAPDUMP_OPTIONS: '' })).toEqual({
+      atLoad: ['index.cjs', 'shared.cjs'],
+      afterStats: ['index.cjs', 'shared.cjs'],
+      heapDiff: 'function',
+      afterRead: ['index.cjs', 'shared.cjs'],
+      afterHeapDiff: ['index.cjs', 'lazy.cjs', 'shared.cjs'],
+    });
+    // Settings to parse: loaded with heapwatch.
+    expect(run({ NODE_HEAPDUMP_OPTIONS: 'nosignal' }).atLoad).toEqual([
+      'index.cjs',
+      'lazy.cjs',
+      'shared.cjs',
+    ]);
   });
 });

@@ -71,3 +71,12 @@ test('prebuildFor picks the binary tagged with the ABI (and this libc), as prebu
   expect(prebuildFor(root, 1)).toBeUndefined();
   expect(prebuildFor('/nonexistent', 115)).toBeUndefined();
 });
+
+test('watchSignal takes the snapshot signals by name and refuses any other without watching it', () => {
+  // The addon maps the names itself (loading heapwatch needs no node:os). EINVAL is -22 on Linux.
+  const binding = loadBinding(ROOT);
+  for (const name of ['SIGUSR1', 'SIGTERM', 'SIGINT', 'USR2', 'sigusr2', '']) {
+    expect(binding.watchSignal(name), name).toBe(-22);
+  }
+  expect(() => binding.watchSignal(12 as unknown as string)).toThrow(TypeError);
+});

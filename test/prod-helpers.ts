@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { createHeapwatch, type Heapwatch } from '../src/heapwatch.js';
+import * as lazy from '../src/lazy.js';
 import { type Binding, loadBinding } from '../src/native.js';
 import { DEFAULT_NAME } from '../src/options.js';
 
@@ -31,6 +32,7 @@ export function heapwatchWith(env = ''): { hw: Heapwatch; warnings: string[] } {
     threadId: 7,
     envOptions: env,
     warn: (line) => warnings.push(line),
+    lazy: () => lazy,
   });
   onTestFinished(() => {
     // Back to defaults: the addon's naming and heap-limit state are per environment.
