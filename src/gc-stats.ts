@@ -1,6 +1,6 @@
+// memwatch's statistics and leak heuristic, as pure functions over GC records.
 import { formatSize } from './format.js';
 import type { LeakSettings } from './settings.js';
-// memwatch's statistics and leak heuristic, as pure functions over GC records.
 
 /** V8's heap statistics at one moment (names as in `v8.getHeapStatistics()`), in bytes. */
 export interface HeapStatistics {
