@@ -8,13 +8,13 @@ import {
   initialLeak,
   initialStats,
   type LeakInformation,
-  type LeakSettings,
   type LeakState,
   probeDue,
   type StatsInformation,
   type StatsState,
 } from './gc-stats.js';
 import type { GcNames } from './native.js';
+import type { LeakSettings } from './settings.js';
 
 /** What V8 called the collection. */
 export type GcType =

@@ -124,8 +124,6 @@ export function foldStats(state: StatsState, gc: FullGc): { state: StatsState; s
   return { state: { folded: state.folded + 1, recent, ancient, min, max }, stats };
 }
 
-export { DEFAULT_LEAK, type LeakSettings, MEMWATCH_LEAK } from './settings.js';
-
 export interface LeakState {
   /** Heap after the previous full GC; -1 before the first. */
   previous: number;

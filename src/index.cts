@@ -6,6 +6,7 @@ import type * as heapDiffTypes from './heap-diff.js';
 import type * as heapwatchTypes from './heapwatch.js';
 import { instance } from './instance.js';
 import type * as optionTypes from './options.js';
+import type * as settingTypes from './settings.js';
 import type * as snapshotTypes from './snapshot.js';
 
 // dist/lazy.cjs: src/lazy.ts, built as a second entry (tsup.config.ts), loaded on first use.
@@ -22,7 +23,7 @@ declare namespace heapwatch {
   export type HeapDiffResult = heapDiffTypes.HeapDiffResult;
   export type HeapDiffSnapshotInfo = heapDiffTypes.HeapDiffSnapshotInfo;
   export type ConfigureOptions = optionTypes.ConfigureOptions;
-  export type Settings = optionTypes.Settings;
+  export type Settings = settingTypes.Settings;
   export type SnapshotEvent = snapshotTypes.SnapshotEvent;
   export type SnapshotFailure = snapshotTypes.SnapshotFailure;
   export type SnapshotInfo = snapshotTypes.SnapshotInfo;
@@ -30,7 +31,7 @@ declare namespace heapwatch {
   export type WriteSnapshotCallback = snapshotTypes.WriteSnapshotCallback;
   export type StatsInformation = gcStatTypes.StatsInformation;
   export type LeakInformation = gcStatTypes.LeakInformation;
-  export type LeakSettings = gcStatTypes.LeakSettings;
+  export type LeakSettings = settingTypes.LeakSettings;
   export type HeapStatistics = gcStatTypes.HeapStatistics;
   export type GcEvent = gcEventTypes.GcEvent;
   export type GcType = gcEventTypes.GcType;

@@ -23,9 +23,10 @@ export type {
 } from './heap-diff.js';
 export const gc = heapwatch.gc;
 export type { GcEvent, GcFlag, GcType } from './gc-events.js';
-export type { HeapStatistics, LeakInformation, LeakSettings, StatsInformation } from './gc-stats.js';
+export type { HeapStatistics, LeakInformation, StatsInformation } from './gc-stats.js';
 export type { Heapwatch, HeapwatchEvents } from './heapwatch.js';
-export type { ConfigureOptions, Settings } from './options.js';
+export type { ConfigureOptions } from './options.js';
+export type { LeakSettings, Settings } from './settings.js';
 export type {
   SnapshotEvent,
   SnapshotFailure,

@@ -5,8 +5,6 @@ import { templateProblem } from './naming.js';
 import { DEFAULT_LEAK, type LeakSettings, MEMWATCH_LEAK, type Settings } from './settings.js';
 import { snapshotSignal, snapshotSignalList } from './signals.js';
 
-export { DEFAULT_NAME, DEFAULTS, type Settings } from './settings.js';
-
 /** Named leak rules: `'memwatch'` is memwatch-next's exactly, `'default'` heapwatch's. */
 export const LEAK_PRESETS: Readonly<Record<string, Readonly<LeakSettings>>> = Object.freeze({
   default: DEFAULT_LEAK,

@@ -6,8 +6,8 @@ import { dirname, resolve } from 'node:path';
 import { HeapwatchError } from './errors.js';
 import { LeakSnapshotGate } from './leak-snapshot.js';
 import type { Binding } from './native.js';
-import type { Settings } from './options.js';
 import { prune } from './retention.js';
+import type { Settings } from './settings.js';
 import type { SnapshotEvent } from './snapshot.js';
 
 // mkdir -p, one level at a time (Node 20's recursive mkdirSync loops forever on some paths,

@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { attachGcEvents, type GcBinding, RECORD_STRIDE } from '../src/gc-events.js';
-import { MEMWATCH_LEAK } from '../src/gc-stats.js';
+import { MEMWATCH_LEAK } from '../src/settings.js';
 
 const TYPES = [
   'scavenge',

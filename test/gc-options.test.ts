@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LEAK, MEMWATCH_LEAK } from '../src/gc-stats.js';
-import { DEFAULTS, mergeSettings, parseEnvOptions, validateConfigure } from '../src/options.js';
+import { mergeSettings, parseEnvOptions, validateConfigure } from '../src/options.js';
+import { DEFAULT_LEAK, DEFAULTS, MEMWATCH_LEAK } from '../src/settings.js';
 
 describe('leak settings: configure()', () => {
   it('merges partial leak settings and accepts the presets', () => {

@@ -7,13 +7,12 @@ import {
   type HeapStatistics,
   initialLeak,
   initialStats,
-  type LeakSettings,
   leakReason,
-  MEMWATCH_LEAK,
   probeDue,
   probeIntervalMs,
   type StatsInformation,
 } from '../src/gc-stats.js';
+import { type LeakSettings, MEMWATCH_LEAK } from '../src/settings.js';
 import { MEMWATCH_STATS_KEYS } from './helpers.js';
 
 const heap = (used: number): HeapStatistics => ({

@@ -1,7 +1,8 @@
 // src/options.ts as pure functions: no addon, no process state.
 import { describe, expect, test } from 'vitest';
 import { HeapwatchError } from '../src/errors.js';
-import { DEFAULTS, parseEnvOptions, suggest, validateConfigure } from '../src/options.js';
+import { parseEnvOptions, suggest, validateConfigure } from '../src/options.js';
+import { DEFAULTS } from '../src/settings.js';
 
 function parse(text: string | undefined) {
   const warnings: string[] = [];

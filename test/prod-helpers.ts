@@ -7,7 +7,7 @@ import { onTestFinished } from 'vitest';
 import { createHeapwatch, type Heapwatch } from '../src/heapwatch.js';
 import * as lazy from '../src/lazy.js';
 import { type Binding, loadBinding } from '../src/native.js';
-import { DEFAULT_NAME } from '../src/options.js';
+import { DEFAULT_NAME } from '../src/settings.js';
 
 export const ROOT = resolve(__dirname, '..');
 export const FIXTURES = join(__dirname, 'fixtures');

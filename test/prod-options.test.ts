@@ -1,7 +1,8 @@
 // Issue 5: every production option through configure() and NODE_HEAPDUMP_OPTIONS, with bad values.
 import { describe, expect, it } from 'vitest';
 import { templatePattern, templateProblem } from '../src/naming.js';
-import { DEFAULTS, parseEnvOptions, validateConfigure } from '../src/options.js';
+import { parseEnvOptions, validateConfigure } from '../src/options.js';
+import { DEFAULTS } from '../src/settings.js';
 
 const env = (text: string) => {
   const warnings: string[] = [];
