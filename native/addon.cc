@@ -39,6 +39,7 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("memoryAvailable", &Addon::MemoryAvailable),
                              InstanceMethod("testFakeFreeSpace", &Addon::TestFakeFreeSpace),
                              InstanceMethod("testSysRoot", &Addon::TestSysRoot),
+                             InstanceMethod("testFoldStats", &Addon::TestFoldStats),
                              InstanceMethod("watchSignal", &Addon::WatchSignal),
                              InstanceMethod("unwatchSignal", &Addon::UnwatchSignal),
                              InstanceMethod("gc", &Addon::Gc),
@@ -156,6 +157,27 @@ class Addon : public Napi::Addon<Addon> {
     disk_guard::FakeFreeSpace(info[0].As<Napi::String>().Utf8Value(),
                               info[1].As<Napi::Number>().DoubleValue());
     return info.Env().Undefined();
+  }
+
+  // testFoldStats(Float64Array [n, current, n, current, ...]) -> Float64Array with the four
+  // StatsNumbers per full GC, folded from a fresh state: the arithmetic without a GC.
+  Napi::Value TestFoldStats(const Napi::CallbackInfo& info) {
+    if (info.Length() < 1 || !info[0].IsTypedArray() ||
+        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+      Napi::TypeError::New(info.Env(), "heapwatch binding: bad argument 0")
+          .ThrowAsJavaScriptException();
+      return Napi::Value();
+    }
+    auto in = info[0].As<Napi::Float64Array>();
+    size_t gcs = in.ElementLength() / 2;
+    auto out = Napi::Float64Array::New(info.Env(), gcs * 4);
+    StatsState state;
+    for (size_t i = 0; i < gcs; i++) {
+      StatsNumbers s = FoldStats(&state, in[2 * i], in[2 * i + 1]);
+      double row[] = {s.estimated_base, s.usage_trend, s.min, s.max};
+      std::copy_n(row, 4, out.Data() + 4 * i);
+    }
+    return out;
   }
 
   Napi::Value TestSysRoot(const Napi::CallbackInfo& info) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 namespace heapwatch {
 
@@ -62,7 +63,33 @@ double FlagBits(int v8_flags) {
   return bits;
 }
 
+// Math.round(x * 10) / 10, as JavaScript computes it (halves go up, also below zero).
+double Round1(double x) {
+  double y = x * 10;
+  double r = std::floor(y);
+  if (y - r >= 0.5) r += 1;
+  return r / 10;
+}
+
 }  // namespace
+
+StatsNumbers FoldStats(StatsState* s, double n, double current) {
+  if (n <= 9 || s->folded == 0) {
+    s->recent = current;
+    s->ancient = current;
+  } else {
+    double d = std::min(120.0, n);
+    s->recent = (s->recent * 9 + current) / 10;
+    s->ancient = (s->ancient * (d - 1) + current) / d;
+  }
+  if (n >= 3) {
+    s->min = s->min == 0 ? current : std::min(s->min, current);
+    s->max = std::max(s->max, current);
+  }
+  s->folded += 1;
+  double trend = s->ancient == 0 ? 0 : Round1((s->recent - s->ancient) / s->ancient * 100);
+  return {s->recent, trend, s->min, s->max};
+}
 
 GcMonitor* GcMonitor::Get(Environment* env) {
   if (env->gc_monitor == nullptr) {
@@ -191,6 +218,7 @@ void GcMonitor::OnEpilogue(v8::Isolate* isolate, v8::GCType type, v8::GCCallback
     r.before = HeapNumbers{};
   }
   self->Measure(&r.after);
+  r.stats = StatsNumbers{};
   self->env_->Wake();
 }
 
@@ -203,7 +231,10 @@ Napi::Value GcMonitor::Drain(Napi::Env env) {
   if (out.IsEmpty()) return Napi::Value();
   double* dst = out.Data();
   for (size_t i = 0; i < count; i++) {
-    const GcRecord& r = ring_[(head_ + i) % kCapacity];
+    GcRecord& r = ring_[(head_ + i) % kCapacity];
+    if (r.kind == static_cast<double>(GcKind::kMarkSweepCompact) && r.own == 0) {
+      r.stats = FoldStats(&stats_, r.full_total, r.after.used_heap_size);
+    }
     std::copy_n(reinterpret_cast<const double*>(&r), kRecordStride, dst + i * kRecordStride);
   }
   head_ = (head_ + count) % kCapacity;

@@ -32,6 +32,29 @@ struct HeapNumbers {
   double malloced_memory;
 };
 
+// memwatch's statistics after one full GC, besides the counters and the heap itself.
+struct StatsNumbers {
+  double estimated_base;  // recent moving average of the heap after full GCs
+  double usage_trend;     // percent, one decimal: recent average over the long-run one
+  double min;             // smallest heap after a full GC since the 3rd; 0 before
+  double max;
+};
+
+// The moving averages and extremes carried from one full GC to the next.
+struct StatsState {
+  double folded = 0;  // full GCs folded so far
+  double recent = 0;
+  double ancient = 0;
+  double min = 0;
+  double max = 0;
+};
+
+// memwatch's arithmetic for one full GC, in doubles. With n = full GCs counted so far: for the
+// first 9 (or the first folded), both averages equal the heap after the GC; from the 10th, recent
+// = (recent * 9 + current) / 10 and ancient = (ancient * (d - 1) + current) / d, d = min(120, n).
+// Pure: the addon's testFoldStats() runs it over synthetic GCs.
+StatsNumbers FoldStats(StatsState* state, double n, double current);
+
 // One GC as the hooks saw it. The JS side reads records as a flat Float64Array; the field
 // order below is the order there (see kRecordStride and src/native.ts).
 struct GcRecord {
@@ -45,6 +68,7 @@ struct GcRecord {
   double dropped_before;  // GCs lost to a full buffer between the previous record and this one
   HeapNumbers before;     // zero when not measured (see GcMonitor::OnPrologue)
   HeapNumbers after;
+  StatsNumbers stats;  // full GCs that are not heapwatch's own only; filled in by Drain
 };
 inline constexpr size_t kRecordStride = sizeof(GcRecord) / sizeof(double);
 static_assert(sizeof(GcRecord) == kRecordStride * sizeof(double), "GcRecord must be all doubles");
@@ -97,7 +121,8 @@ class GcMonitor {
   static void OnEpilogue(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags,
                          void* data);
   void Measure(HeapNumbers* out);
-  // Moves the records made since the last drain into a Float64Array (kRecordStride doubles each).
+  // Moves the records made since the last drain into a Float64Array (kRecordStride doubles each),
+  // folding each counted full GC into the statistics on the way.
   Napi::Value Drain(Napi::Env env);
 
   Environment* env_;
@@ -117,6 +142,7 @@ class GcMonitor {
   size_t head_ = 0;                   // oldest undelivered record
   size_t size_ = 0;                   // undelivered records
   double dropped_ = 0;                // records lost to a full ring since the last record
+  StatsState stats_;                  // folded on the JS thread, as records are drained
 };
 
 }  // namespace heapwatch

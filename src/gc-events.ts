@@ -1,18 +1,8 @@
 // 'stats', 'leak' and 'gc': GC hooks while someone listens, records folded into events.
 import type { EventEmitter } from 'node:events';
-import {
-  type FullGc,
-  foldLeak,
-  foldStats,
-  type HeapStatistics,
-  initialLeak,
-  initialStats,
-  type LeakInformation,
-  type LeakState,
-  probeDue,
-  type StatsInformation,
-  type StatsState,
-} from './gc-stats.js';
+import type { HeapStatistics, LeakInformation, StatsInformation } from './gc-stats.js';
+import type * as Lazy from './lazy.js';
+import type { LeakWatch, ProbeBinding } from './leak-watch.js';
 import type { GcNames } from './native.js';
 import type { LeakSettings } from './settings.js';
 
@@ -52,14 +42,10 @@ export interface GcEvent {
 }
 
 /** The part of the binding this module uses. */
-export interface GcBinding {
+export interface GcBinding extends ProbeBinding {
   /** Wants records of full GCs ('stats', 'leak') and/or every GC ('gc'); returns whether hooked. */
   gcSetInterest(full: boolean, every: boolean): boolean;
   gcNames(): GcNames;
-  /** Starts incremental marking (a full GC in small steps) unless it already runs. */
-  gcProbe(): void;
-  /** V8's used_heap_size now (what node:v8's getHeapStatistics() reports). */
-  heapUsed(): number;
 }
 
 // The record layout of native/gc_monitor.h (GcRecord): field offsets in the Float64Array.
@@ -74,7 +60,14 @@ const F = {
   dropped: 7,
   before: 8,
   after: 14,
+  // StatsNumbers: memwatch's statistics, computed by the addon as it hands the records over.
+  estimatedBase: 20,
+  usageTrend: 21,
+  min: 22,
+  max: 23,
 } as const;
+/** GcKind::kMarkSweepCompact: the codes are heapwatch's own, stable across V8 versions. */
+const FULL_GC = 2;
 const HEAP_KEYS = [
   'used_heap_size',
   'total_heap_size',
@@ -83,7 +76,7 @@ const HEAP_KEYS = [
   'total_physical_size',
   'malloced_memory',
 ] as const;
-export const RECORD_STRIDE = F.after + HEAP_KEYS.length;
+export const RECORD_STRIDE = F.max + 1;
 
 function heapAt(data: Float64Array, at: number): HeapStatistics {
   const out = {} as HeapStatistics;
@@ -110,60 +103,46 @@ export function decodeGcEvent(data: Float64Array, at: number, names: GcNames): G
 }
 
 const WATCHED = ['stats', 'leak', 'gc'] as const;
-const PROBE_CHECK_MS = 250;
 
 /**
- * Wires the GC events onto the emitter: hooks while 'stats', 'leak' or 'gc' has a listener,
- * probing while 'leak' has one (if the settings allow). Returns the sink for 'gc' batches.
+ * Wires the GC events onto the emitter: hooks while 'stats', 'leak' or 'gc' has a listener, and
+ * the leak rule (src/leak-watch.ts, loaded then) while 'leak' has one. Returns the sink for the
+ * addon's record batches.
  */
 export function attachGcEvents(
   emitter: EventEmitter,
   binding: GcBinding,
   leakSettings: () => LeakSettings,
+  lazy: () => Pick<typeof Lazy, 'createLeakWatch'>,
 ): { onRecords(data: Float64Array): void; settingsChanged(): void } {
-  const names = binding.gcNames();
-  if (names.stride !== RECORD_STRIDE) {
-    throw new Error(
-      `heapwatch: the addon's GC records have ${names.stride} fields, expected ${RECORD_STRIDE}`,
-    );
-  }
-  let stats: StatsState = initialStats;
-  let leak: LeakState = initialLeak;
+  let names: GcNames | undefined;
   let full = false;
   let every = false;
-
-  // Probing: the last full GC seen, and whether a probe is on its way.
-  let last = { time: Date.now(), used: binding.heapUsed(), pauseMs: 0 };
-  let probeSentAt = 0;
-  let timer: NodeJS.Timeout | undefined;
-
-  function checkProbe(): void {
-    const now = { time: Date.now(), used: binding.heapUsed() };
-    // A probe normally ends in a full GC within milliseconds; give up waiting after 10 s.
-    if (probeSentAt !== 0 && now.time - probeSentAt < 10_000) return;
-    if (probeDue(leakSettings(), now, last)) {
-      probeSentAt = now.time;
-      binding.gcProbe();
-    }
-  }
+  let leakWatch: LeakWatch | undefined;
 
   function update(adding?: string | symbol): void {
     const count = (name: string) => emitter.listenerCount(name) + (adding === name ? 1 : 0);
     const wantFull = count('stats') + count('leak') > 0;
     const wantEvery = count('gc') > 0;
     if (wantFull !== full || wantEvery !== every) {
+      if (names === undefined) {
+        names = binding.gcNames();
+        if (names.stride !== RECORD_STRIDE) {
+          throw new Error(
+            `heapwatch: the addon's GC records have ${names.stride} fields, expected ${RECORD_STRIDE}`,
+          );
+        }
+      }
       binding.gcSetInterest(wantFull, wantEvery);
       full = wantFull;
       every = wantEvery;
     }
-    const wantProbe = count('leak') > 0 && leakSettings().probe;
-    if (wantProbe && timer === undefined) {
-      last = { time: Date.now(), used: binding.heapUsed(), pauseMs: last.pauseMs };
-      timer = setInterval(checkProbe, PROBE_CHECK_MS);
-      timer.unref();
-    } else if (!wantProbe && timer !== undefined) {
-      clearInterval(timer);
-      timer = undefined;
+    if (count('leak') > 0) {
+      leakWatch ??= lazy().createLeakWatch(emitter, binding, leakSettings);
+      leakWatch.settingsChanged();
+    } else if (leakWatch !== undefined) {
+      leakWatch.stop();
+      leakWatch = undefined;
     }
   }
 
@@ -194,24 +173,26 @@ export function attachGcEvents(
 
   function onRecords(data: Float64Array): void {
     for (let at = 0; at + RECORD_STRIDE <= data.length; at += RECORD_STRIDE) {
-      if (emitter.listenerCount('gc') > 0) emitter.emit('gc', decodeGcEvent(data, at, names));
-      const isFull = names.types[data[at + F.kind] as number] === 'mark-sweep-compact';
-      if (!isFull || data[at + F.own] === 1) continue;
-      const gc: FullGc = {
-        fullTotal: data[at + F.fullTotal] as number,
-        incTotal: data[at + F.incTotal] as number,
-        startTime: data[at + F.startTime] as number,
-        durationMs: data[at + F.durationMs] as number,
-        after: heapAt(data, at + F.after),
+      if (names !== undefined && emitter.listenerCount('gc') > 0)
+        emitter.emit('gc', decodeGcEvent(data, at, names));
+      if (data[at + F.kind] !== FULL_GC || data[at + F.own] === 1) continue;
+      const used = data[at + F.after] as number;
+      leakWatch?.fullGc(used, data[at + F.startTime] as number, data[at + F.durationMs] as number);
+      const stats: StatsInformation = {
+        num_full_gc: data[at + F.fullTotal] as number,
+        num_inc_gc: data[at + F.incTotal] as number,
+        heap_compactions: data[at + F.fullTotal] as number,
+        usage_trend: data[at + F.usageTrend] as number,
+        estimated_base: data[at + F.estimatedBase] as number,
+        current_base: used,
+        min: data[at + F.min] as number,
+        max: data[at + F.max] as number,
+        pause_ms: data[at + F.durationMs] as number,
+        total_heap_size: data[at + F.after + 1] as number,
+        heap_size_limit: data[at + F.after + 2] as number,
+        external_memory: data[at + F.after + 3] as number,
       };
-      last = { time: Date.now(), used: gc.after.used_heap_size, pauseMs: gc.durationMs };
-      probeSentAt = 0;
-      const l = foldLeak(leakSettings(), leak, { used: gc.after.used_heap_size, time: gc.startTime });
-      leak = l.state;
-      const s = foldStats(stats, gc);
-      stats = s.state;
-      if (l.leak) emitter.emit('leak', l.leak);
-      emitter.emit('stats', s.stats);
+      emitter.emit('stats', stats);
     }
   }
 

@@ -1,4 +1,5 @@
-// memwatch's statistics and leak heuristic, as pure functions over GC records.
+// memwatch's leak heuristic, as pure functions over full GCs, and the payload types of 'stats' and
+// 'leak'. The statistics' arithmetic is in C++ (native/gc_monitor.cc, FoldStats).
 import { formatSize } from './format.js';
 import type { LeakSettings } from './settings.js';
 
@@ -10,18 +11,6 @@ export interface HeapStatistics {
   external_memory: number;
   total_physical_size: number;
   malloced_memory: number;
-}
-
-/** What the statistics need from one full GC. */
-export interface FullGc {
-  /** Full GCs counted in this environment so far, this one included. */
-  fullTotal: number;
-  /** Other GCs counted so far. */
-  incTotal: number;
-  /** Wall clock at the GC's start, ms since the epoch. */
-  startTime: number;
-  durationMs: number;
-  after: HeapStatistics;
 }
 
 /**
@@ -65,63 +54,6 @@ export interface LeakInformation {
   start: Date;
   /** When the last GC of the run started. */
   end: Date;
-}
-
-/** The moving averages and extremes carried from one full GC to the next. */
-export interface StatsState {
-  folded: number;
-  recent: number;
-  ancient: number;
-  min: number;
-  max: number;
-}
-
-export const initialStats: Readonly<StatsState> = Object.freeze({
-  folded: 0,
-  recent: 0,
-  ancient: 0,
-  min: 0,
-  max: 0,
-});
-
-const round1 = (x: number): number => Math.round(x * 10) / 10;
-
-/**
- * memwatch's arithmetic for one full GC, in doubles. With n = full GCs counted so far: for the
- * first 9, both averages equal the heap after the GC; from the 10th, recent = (recent * 9 +
- * current) / 10 and ancient = (ancient * (d - 1) + current) / d, d = min(120, n).
- */
-export function foldStats(state: StatsState, gc: FullGc): { state: StatsState; stats: StatsInformation } {
-  const n = gc.fullTotal;
-  const current = gc.after.used_heap_size;
-  let { recent, ancient, min, max } = state;
-  if (n <= 9 || state.folded === 0) {
-    recent = current;
-    ancient = current;
-  } else {
-    const d = Math.min(120, n);
-    recent = (recent * 9 + current) / 10;
-    ancient = (ancient * (d - 1) + current) / d;
-  }
-  if (n >= 3) {
-    min = min === 0 ? current : Math.min(min, current);
-    max = Math.max(max, current);
-  }
-  const stats: StatsInformation = {
-    num_full_gc: n,
-    num_inc_gc: gc.incTotal,
-    heap_compactions: n,
-    usage_trend: ancient === 0 ? 0 : round1(((recent - ancient) / ancient) * 100),
-    estimated_base: recent,
-    current_base: current,
-    min,
-    max,
-    pause_ms: gc.durationMs,
-    total_heap_size: gc.after.total_heap_size,
-    heap_size_limit: gc.after.heap_size_limit,
-    external_memory: gc.after.external_memory,
-  };
-  return { state: { folded: state.folded + 1, recent, ancient, min, max }, stats };
 }
 
 export interface LeakState {

@@ -149,7 +149,7 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
     prod().settled(prev, next);
   }
 
-  const gcEvents = attachGcEvents(emitter, binding, () => settings.leak);
+  const gcEvents = attachGcEvents(emitter, binding, () => settings.leak, host.lazy);
   binding.setSink((kind, payload) => {
     if (kind === 'snapshot') {
       for (const e of payload as NativeSnapshotEvent[]) {

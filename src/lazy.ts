@@ -1,7 +1,8 @@
 // What loads on first use, not with heapwatch: options parsing, the production settings, the
-// snapshot API, HeapDiff. Code that is not loaded is not on the heap, where every full GC would
-// mark it (docs/architecture.md, item 12). Built as its own file (dist/lazy.cjs).
+// snapshot API, HeapDiff, leak detection. Code that is not loaded is not on the heap, where every
+// full GC would mark it (docs/architecture.md, item 12). Built as its own file (dist/lazy.cjs).
 export { parseEndOptions, toHeapDiffResult } from './heap-diff-result.js';
+export { createLeakWatch } from './leak-watch.js';
 export { mergeSettings, parseEnvOptions, validateConfigure } from './options.js';
 export { createProduction, ensureDir } from './production.js';
 export { createSnapshotApi, toSnapshotEvent } from './snapshot.js';

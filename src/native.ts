@@ -52,6 +52,9 @@ export interface Binding extends HeapDiffBinding, GcBinding {
   testFakeFreeSpace(dir: string, bytes: number): void;
   /** Test seam: the near-heap-limit callback reads /proc and /sys under `root`. */
   testSysRoot(root: string): void;
+  /** Tests only: native/gc_monitor.cc's FoldStats over [n, current, ...] pairs from a fresh state;
+   * four numbers per GC: estimated_base, usage_trend, min, max. */
+  testFoldStats(gcs: Float64Array): Float64Array;
   /** One of the snapshot signals by name (signals.ts); 0 or a negative libuv error. */
   watchSignal(name: string): number;
   unwatchSignal(): void;

@@ -2,7 +2,9 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { attachGcEvents, type GcBinding, RECORD_STRIDE } from '../src/gc-events.js';
+import * as lazy from '../src/lazy.js';
 import { MEMWATCH_LEAK } from '../src/settings.js';
+import { MEMWATCH_STATS_KEYS } from './helpers.js';
 
 const TYPES = [
   'scavenge',
@@ -26,7 +28,7 @@ function fake() {
     heapUsed: () => 1 << 20,
   };
   const emitter = new EventEmitter();
-  const events = attachGcEvents(emitter, binding, () => ({ ...MEMWATCH_LEAK }));
+  const events = attachGcEvents(emitter, binding, () => ({ ...MEMWATCH_LEAK }), () => lazy);
   return { emitter, events, calls };
 }
 
@@ -48,6 +50,14 @@ function record(
   r[6] = 1.5;
   r[8] = used - 1000;
   r[14] = used;
+  r[15] = used * 2;
+  r[16] = 4e9;
+  r[17] = 1000;
+  // What the addon's FoldStats wrote (here: recognisable numbers).
+  r[20] = used + 0.5;
+  r[21] = -1.5;
+  r[22] = used - 1;
+  r[23] = used + 1;
   return r;
 }
 const batch = (...records: number[][]) => Float64Array.from(records.flat());
@@ -97,6 +107,35 @@ describe('GC event wiring', () => {
     expect(seen.slice(-4)).toEqual(['gc:scavenge', 'gc:mark-sweep-compact', 'leak', 'stats:6']);
     expect(seen.filter((s) => s === 'leak')).toHaveLength(1);
     expect(seen.filter((s) => s.startsWith('stats'))).toHaveLength(6);
+  });
+
+  it("builds 'stats' from a full GC's record: memwatch's eight keys first, in order, then the extras", () => {
+    const { emitter, events } = fake();
+    const got: object[] = [];
+    emitter.on('stats', (s) => got.push(s));
+    events.onRecords(batch(record(0, 0, 1, 5000), record(2, 3, 7, 9000)));
+    expect(got).toHaveLength(1);
+    expect(Object.keys(got[0] as object)).toEqual([
+      ...MEMWATCH_STATS_KEYS,
+      'pause_ms',
+      'total_heap_size',
+      'heap_size_limit',
+      'external_memory',
+    ]);
+    expect(got[0]).toEqual({
+      num_full_gc: 3,
+      num_inc_gc: 7,
+      heap_compactions: 3,
+      usage_trend: -1.5,
+      estimated_base: 9000.5,
+      current_base: 9000,
+      min: 8999,
+      max: 9001,
+      pause_ms: 1.5,
+      total_heap_size: 18000,
+      heap_size_limit: 4e9,
+      external_memory: 1000,
+    });
   });
 
   it("does not count GCs of heapwatch's own snapshots, but reports them as 'gc' events", () => {

@@ -1,0 +1,68 @@
+// One measured run: an allocation-heavy loop with one GC observer (or none) attached.
+//   node [--max-semi-space-size=1] workload.mjs <variant>
+// Prints {"wallMs","cpuMs","events"}.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const peers = createRequire(new URL('../.peers/package.json', import.meta.url));
+const variant = process.argv[2];
+let events = 0;
+const count = () => {
+  events++;
+};
+
+const setups = {
+  none: () => {},
+  // Loaded, no listener: separates the cost of loading heapwatch from the cost of its hooks.
+  'heapwatch-loaded': () => require('../../dist/index.cjs'),
+  // Only the addon, none of heapwatch's JavaScript: what its native side costs while unhooked.
+  'heapwatch-addon-only': () =>
+    process.dlopen(
+      { exports: {} },
+      fileURLToPath(new URL('../../build/Release/heapwatch.node', import.meta.url)),
+    ),
+  mini: () => require('/work/scratch/res/mini.cjs').on('stats', count),
+  'heapwatch-stats': () => require('../../dist/index.cjs').on('stats', count),
+  'heapwatch-gc': () => require('../../dist/index.cjs').on('gc', count),
+  // Loaded here, not at the top: every variant loads only what it uses.
+  'perf_hooks-gc': () => {
+    const { PerformanceObserver } = require('node:perf_hooks');
+    new PerformanceObserver((list) => (events += list.getEntries().length)).observe({ entryTypes: ['gc'] });
+  },
+  'airbnb-node-memwatch': () => peers('@airbnb/node-memwatch').on('stats', count),
+  'sematext-gc-stats': () => peers('@sematext/gc-stats')().on('stats', count),
+};
+const setup = setups[variant];
+if (!setup) throw new Error(`unknown variant ${variant}; expected one of ${Object.keys(setups).join(', ')}`);
+setup();
+
+// Mostly short-lived objects, some kept for a while (promoted, then freed by full GCs).
+const ITERATIONS = Number(process.env.GC_BENCH_ITERATIONS ?? 15_000_000);
+// A full GC every this many iterations (needs --expose-gc; 0: only V8's own). callgrind.mjs uses
+// it so that every variant runs the same full GCs: without it, anything that changes the heap a
+// little (loading a module) moves V8's own full GCs, and with them the whole count, by +-2 %.
+const FULL_GC_EVERY = Number(process.env.GC_BENCH_FULL_GC_EVERY ?? 0);
+
+function work() {
+  const kept = new Array(20_000);
+  let sink = 0;
+  for (let i = 0; i < ITERATIONS; i++) {
+    const o = { i, s: `k${i & 1023}`, a: [i, i + 1, i + 2] };
+    if ((i & 15) === 0) kept[(i >> 4) % kept.length] = o;
+    sink += o.a.length;
+    if (FULL_GC_EVERY > 0 && i % FULL_GC_EVERY === FULL_GC_EVERY - 1) globalThis.gc();
+  }
+  return sink;
+}
+
+const cpu0 = process.cpuUsage();
+const t0 = process.hrtime.bigint();
+work();
+const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+const cpu = process.cpuUsage(cpu0);
+// Count events once everything queued has been delivered (under valgrind, a short timer could
+// fire first).
+process.once('beforeExit', () => {
+  console.log(JSON.stringify({ wallMs, cpuMs: (cpu.user + cpu.system) / 1000, events }));
+});
