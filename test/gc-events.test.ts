@@ -28,7 +28,12 @@ function fake() {
     heapUsed: () => 1 << 20,
   };
   const emitter = new EventEmitter();
-  const events = attachGcEvents(emitter, binding, () => ({ ...MEMWATCH_LEAK }), () => lazy);
+  const events = attachGcEvents(
+    emitter,
+    binding,
+    () => ({ ...MEMWATCH_LEAK }),
+    () => lazy,
+  );
   return { emitter, events, calls };
 }
 

@@ -99,7 +99,10 @@ describe('FoldStats (memwatch arithmetic, in the addon)', () => {
 
   it('matches a JavaScript model of the arithmetic over random heaps, rounding as Math.round', () => {
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     const useds = Array.from({ length: 300 }, () => Math.floor(1e6 + random() * 1e9));
     let recent = 0;
     let ancient = 0;
