@@ -4,7 +4,7 @@ import { defineConfig, type Options } from 'tsup';
 // entry's `export =` intact.
 //
 // The CommonJS build is three files: index.cjs (what loading heapwatch runs), lazy.cjs (what
-// loads on first use, src/lazy.ts) and shared.cjs (what both import, src/shared.ts). Imports of a
+// loads on first use, src/lazy.ts) and shared.cjs (what both import, src/shared.cts). Imports of a
 // shared module from the other two become require('./shared.cjs'), so that each class
 // (HeapwatchError) and constant exists once. index.cts loads './lazy.cjs' by that path.
 const SHARED = /^\.\/(errors|settings)\.js$/;
@@ -36,6 +36,6 @@ export default defineConfig([
     sourcemap: true,
     clean: false,
   },
-  { ...cjs, entry: { shared: 'src/shared.ts' } },
+  { ...cjs, entry: { shared: 'src/shared.cts' } },
   { ...cjs, entry: { index: 'src/index.cts', lazy: 'src/lazy.ts' }, esbuildPlugins: [useShared] },
 ]);
