@@ -29,31 +29,20 @@ class Addon : public Napi::Addon<Addon> {
     }
     isolate_ = v8::Isolate::GetCurrent();
     env_ = Environment::Acquire(env);
+    // What loading heapwatch and its GC events use; the rest comes with more() (every function
+    // here stays on the heap, with its prototype and template, for as long as the process runs).
     DefineAddon(exports, {
+                             InstanceMethod("abi", &Addon::Abi),
+                             InstanceMethod("isMainThread", &Addon::IsMainThread),
+                             InstanceMethod("firstInProcess", &Addon::FirstInProcess),
                              InstanceMethod("setSink", &Addon::SetSink),
                              InstanceMethod("configureNaming", &Addon::ConfigureNaming),
-                             InstanceMethod("nextPath", &Addon::NextPath),
-                             InstanceMethod("writeSnapshot", &Addon::WriteSnapshot),
-                             InstanceMethod("diskCheck", &Addon::DiskCheck),
-                             InstanceMethod("heapLimit", &Addon::HeapLimit),
-                             InstanceMethod("memoryAvailable", &Addon::MemoryAvailable),
-                             InstanceMethod("testFakeFreeSpace", &Addon::TestFakeFreeSpace),
-                             InstanceMethod("testSysRoot", &Addon::TestSysRoot),
-                             InstanceMethod("testFoldStats", &Addon::TestFoldStats),
                              InstanceMethod("watchSignal", &Addon::WatchSignal),
                              InstanceMethod("unwatchSignal", &Addon::UnwatchSignal),
                              InstanceMethod("gc", &Addon::Gc),
-                             InstanceMethod("heapDiffStart", &Addon::HeapDiffStart),
-                             InstanceMethod("heapDiffEnd", &Addon::HeapDiffEnd),
-                             InstanceMethod("heapDiffBytes", &Addon::HeapDiffBytes),
-                             InstanceMethod("bareSnapshot", &Addon::BareSnapshot),
-                             InstanceMethod("abi", &Addon::Abi),
-                             InstanceMethod("firstInProcess", &Addon::FirstInProcess),
                              InstanceMethod("gcSetInterest", &Addon::GcSetInterest),
                              InstanceMethod("gcNames", &Addon::GcNames),
-                             InstanceMethod("gcProbe", &Addon::GcProbe),
-                             InstanceMethod("heapUsed", &Addon::HeapUsed),
-                             InstanceMethod("isMainThread", &Addon::IsMainThread),
+                             InstanceMethod("more", &Addon::More),
                          });
   }
 
@@ -73,6 +62,32 @@ class Addon : public Napi::Addon<Addon> {
     Napi::TypeError::New(info.Env(), "heapwatch binding: bad argument " + std::to_string(index))
         .ThrowAsJavaScriptException();
     return false;
+  }
+
+  // more() -> this binding, with the functions of the snapshot API, the production settings,
+  // HeapDiff, the leak probe and the test seams added (once; later calls only return it).
+  Napi::Value More(const Napi::CallbackInfo& info) {
+    Napi::Object exports = info.This().As<Napi::Object>();
+    if (!more_defined_) {
+      more_defined_ = true;
+      DefineProperties(exports, {
+                                    InstanceMethod("nextPath", &Addon::NextPath),
+                                    InstanceMethod("writeSnapshot", &Addon::WriteSnapshot),
+                                    InstanceMethod("diskCheck", &Addon::DiskCheck),
+                                    InstanceMethod("heapLimit", &Addon::HeapLimit),
+                                    InstanceMethod("memoryAvailable", &Addon::MemoryAvailable),
+                                    InstanceMethod("heapDiffStart", &Addon::HeapDiffStart),
+                                    InstanceMethod("heapDiffEnd", &Addon::HeapDiffEnd),
+                                    InstanceMethod("heapDiffBytes", &Addon::HeapDiffBytes),
+                                    InstanceMethod("bareSnapshot", &Addon::BareSnapshot),
+                                    InstanceMethod("gcProbe", &Addon::GcProbe),
+                                    InstanceMethod("heapUsed", &Addon::HeapUsed),
+                                    InstanceMethod("testFakeFreeSpace", &Addon::TestFakeFreeSpace),
+                                    InstanceMethod("testSysRoot", &Addon::TestSysRoot),
+                                    InstanceMethod("testFoldStats", &Addon::TestFoldStats),
+                                });
+    }
+    return exports;
   }
 
   // setSink(fn): fn(kind, payload) receives this environment's events.
@@ -305,6 +320,7 @@ class Addon : public Napi::Addon<Addon> {
   napi_env load_;
   Environment* env_;
   napi_env napi_env_ = nullptr;
+  bool more_defined_ = false;
   bool signal_cleanup_registered_ = false;
 };
 

@@ -1,10 +1,8 @@
 // 'stats', 'leak' and 'gc': GC hooks while someone listens, records folded into events.
 import type { EventEmitter } from 'node:events';
 import type { HeapStatistics, LeakInformation, StatsInformation } from './gc-stats.js';
-import type * as Lazy from './lazy.js';
-import type { LeakWatch, ProbeBinding } from './leak-watch.js';
+import type { LeakWatch } from './leak-watch.js';
 import type { GcNames } from './native.js';
-import type { LeakSettings } from './settings.js';
 
 /** What V8 called the collection. */
 export type GcType =
@@ -42,7 +40,7 @@ export interface GcEvent {
 }
 
 /** The part of the binding this module uses. */
-export interface GcBinding extends ProbeBinding {
+export interface GcBinding {
   /** Wants records of full GCs ('stats', 'leak') and/or every GC ('gc'); returns whether hooked. */
   gcSetInterest(full: boolean, every: boolean): boolean;
   gcNames(): GcNames;
@@ -106,14 +104,13 @@ const WATCHED = ['stats', 'leak', 'gc'] as const;
 
 /**
  * Wires the GC events onto the emitter: hooks while 'stats', 'leak' or 'gc' has a listener, and
- * the leak rule (src/leak-watch.ts, loaded then) while 'leak' has one. Returns the sink for the
+ * the leak rule (src/leak-watch.ts, made with the first 'leak' listener) while 'leak' has one. Returns the sink for the
  * addon's record batches.
  */
 export function attachGcEvents(
   emitter: EventEmitter,
   binding: GcBinding,
-  leakSettings: () => LeakSettings,
-  lazy: () => Pick<typeof Lazy, 'createLeakWatch'>,
+  createLeakWatch: () => LeakWatch,
 ): { onRecords(data: Float64Array): void; settingsChanged(): void } {
   let names: GcNames | undefined;
   let full = false;
@@ -138,7 +135,7 @@ export function attachGcEvents(
       every = wantEvery;
     }
     if (count('leak') > 0) {
-      leakWatch ??= lazy().createLeakWatch(emitter, binding, leakSettings);
+      leakWatch ??= createLeakWatch();
       leakWatch.settingsChanged();
     } else if (leakWatch !== undefined) {
       leakWatch.stop();

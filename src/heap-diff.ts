@@ -114,7 +114,7 @@ export interface HeapDiffConstructor {
  * leaves objects of that name out of both tables, as memwatch did.
  */
 export function createHeapDiff(
-  binding: HeapDiffBinding,
+  binding: () => HeapDiffBinding,
   load: () => Pick<typeof Result, 'parseEndOptions' | 'toHeapDiffResult'>,
 ): HeapDiffConstructor {
   class HeapDiff {
@@ -125,7 +125,7 @@ export function createHeapDiff(
     constructor() {
       // Loaded before the first snapshot, so that its code is not counted as new in the diff.
       load();
-      this.#handle = binding.heapDiffStart();
+      this.#handle = binding().heapDiffStart();
     }
 
     end(options?: HeapDiffEndOptions): HeapDiffResult {
@@ -133,7 +133,7 @@ export function createHeapDiff(
       const { parseEndOptions, toHeapDiffResult } = load();
       const retainers = parseEndOptions(options);
       this.#ended = true;
-      const raw = binding.heapDiffEnd(this.#handle!, retainers);
+      const raw = binding().heapDiffEnd(this.#handle!, retainers);
       this.#handle = null;
       return toHeapDiffResult(raw);
     }

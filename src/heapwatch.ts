@@ -5,7 +5,7 @@ import { attachGcEvents, type GcEvent } from './gc-events.js';
 import type { LeakInformation, StatsInformation } from './gc-stats.js';
 import { createHeapDiff, type HeapDiffConstructor } from './heap-diff.js';
 import type * as Lazy from './lazy.js';
-import type { Binding, NativeSnapshotEvent } from './native.js';
+import type { Binding, CoreBinding, NativeSnapshotEvent } from './native.js';
 import type { ConfigureOptions } from './options.js';
 import { DEFAULTS, type Settings } from './settings.js';
 import type { SnapshotEvent, SnapshotInfo, SnapshotOptions, WriteSnapshotCallback } from './snapshot.js';
@@ -89,7 +89,7 @@ export interface HostInfo {
   lazy: () => typeof Lazy;
 }
 
-export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
+export function createHeapwatch(binding: CoreBinding, host: HostInfo): Heapwatch {
   const emitter = new EventEmitter() as Heapwatch;
 
   // memwatch's users write `import * as memwatch from 'memwatch-next'`, which under
@@ -113,15 +113,18 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
   let production: ReturnType<typeof Lazy.createProduction> | undefined;
   let api: ReturnType<typeof Lazy.createSnapshotApi> | undefined;
 
+  // The addon's other functions come with the code that uses them.
+  let full: Binding | undefined;
+  const all = () => (full ??= binding.more());
   const prod = () =>
-    (production ??= host.lazy().createProduction(binding, emitter, {
+    (production ??= host.lazy().createProduction(all(), emitter, {
       isMainThread: host.isMainThread,
       warn: host.warn,
       settings: () => settings,
       writeUnattended: (trigger) => snapshotApi().unattended(trigger, host.warn),
     }));
   const snapshotApi = () =>
-    (api ??= host.lazy().createSnapshotApi(binding, { afterWrite: (path) => prod().afterWrite(path) }));
+    (api ??= host.lazy().createSnapshotApi(all(), { afterWrite: (path) => prod().afterWrite(path) }));
 
   // The signal (process-wide: only the main thread answers it) and the names the addon generates.
   function install(next: Settings): void {
@@ -149,7 +152,9 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
     prod().settled(prev, next);
   }
 
-  const gcEvents = attachGcEvents(emitter, binding, () => settings.leak, host.lazy);
+  const gcEvents = attachGcEvents(emitter, binding, () =>
+    host.lazy().createLeakWatch(emitter, all(), () => settings.leak),
+  );
   binding.setSink((kind, payload) => {
     if (kind === 'snapshot') {
       for (const e of payload as NativeSnapshotEvent[]) {
@@ -162,7 +167,7 @@ export function createHeapwatch(binding: Binding, host: HostInfo): Heapwatch {
   });
 
   const own = {
-    HeapDiff: createHeapDiff(binding, host.lazy),
+    HeapDiff: createHeapDiff(all, host.lazy),
     writeSnapshot: (...args: Parameters<Heapwatch['writeSnapshot']>) => snapshotApi().writeSnapshot(...args),
     snapshot: (options?: SnapshotOptions) => snapshotApi().snapshot(options),
     configure(options: ConfigureOptions): void {

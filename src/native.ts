@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { HeapwatchError } from './errors.js';
 import type { GcBinding } from './gc-events.js';
 import type { HeapDiffBinding } from './heap-diff.js';
+import type { ProbeBinding } from './leak-watch.js';
 
 /** What the addon reports for a snapshot write; `errno` 0 means success. */
 export interface NativeWriteResult {
@@ -32,13 +33,30 @@ export interface GcNames {
   stride: number;
 }
 
-/** The addon's surface (native/addon.cc). One instance per load, per environment. */
-export interface Binding extends HeapDiffBinding, GcBinding {
+/**
+ * What the addon offers when loaded (native/addon.cc): what loading heapwatch and its GC events
+ * use. One instance per load, per environment.
+ */
+export interface CoreBinding extends GcBinding {
   /** Whether this environment is the main thread's (not a worker's). */
   isMainThread(): boolean;
   setSink(sink: (kind: SinkKind, payload: unknown) => void): void;
   /** `ledger`: retention is on, so generated files are listed in the directory's ledger. */
   configureNaming(dir: string, template: string, threadId: number, ledger: boolean): void;
+  /** One of the snapshot signals by name (signals.ts); 0 or a negative libuv error. */
+  watchSignal(name: string): number;
+  unwatchSignal(): void;
+  gc(): void;
+  /** The NODE_MODULE_VERSION the addon was compiled for. */
+  abi(): number;
+  /** True for the first call with `key` from any thread of the process. */
+  firstInProcess(key: string): boolean;
+  /** Adds the rest of the functions to this same object (once) and returns it. */
+  more(): Binding;
+}
+
+/** The addon's whole surface, once more() has run. */
+export interface Binding extends CoreBinding, HeapDiffBinding, ProbeBinding {
   nextPath(trigger: string): string;
   /** `record`: heapwatch generated the name; the file goes into the directory's ledger (retention). */
   writeSnapshot(path: string, trigger: string, record?: boolean): NativeWriteResult;
@@ -55,14 +73,6 @@ export interface Binding extends HeapDiffBinding, GcBinding {
   /** Tests only: native/gc_monitor.cc's FoldStats over [n, current, ...] pairs from a fresh state;
    * four numbers per GC: estimated_base, usage_trend, min, max. */
   testFoldStats(gcs: Float64Array): Float64Array;
-  /** One of the snapshot signals by name (signals.ts); 0 or a negative libuv error. */
-  watchSignal(name: string): number;
-  unwatchSignal(): void;
-  gc(): void;
-  /** The NODE_MODULE_VERSION the addon was compiled for. */
-  abi(): number;
-  /** True for the first call with `key` from any thread of the process. */
-  firstInProcess(key: string): boolean;
 }
 
 export const SUPPORTED_NODE = '20, 22, 24 and 26 (linux-x64 prebuilt; elsewhere built from source)';
@@ -75,7 +85,7 @@ export const packageRoot = join(__dirname, '..');
  * else the prebuilt binary for this Node's ABI. node-gyp-build does the same at install time;
  * at run time this lookup is all it would do, and loading it would keep ~70 KB of heap alive.
  */
-export function loadBinding(root: string = packageRoot): Binding {
+export function loadBinding(root: string = packageRoot): CoreBinding {
   const abi = Number(process.versions.modules);
   try {
     // A build from source left by another Node version must not shadow the prebuild for this one.
@@ -87,7 +97,7 @@ export function loadBinding(root: string = packageRoot): Binding {
     ].filter((file): file is string => file !== undefined);
     let built = 0;
     for (const file of candidates) {
-      const binding = require(file) as Binding;
+      const binding = require(file) as CoreBinding;
       built = binding.abi();
       if (built === abi) return binding;
     }

@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { attachGcEvents, type GcBinding, RECORD_STRIDE } from '../src/gc-events.js';
-import * as lazy from '../src/lazy.js';
+import { createLeakWatch } from '../src/leak-watch.js';
 import { MEMWATCH_LEAK } from '../src/settings.js';
 import { MEMWATCH_STATS_KEYS } from './helpers.js';
 
@@ -24,17 +24,15 @@ function fake() {
       return full || every;
     },
     gcNames: () => ({ types: TYPES, flags: FLAGS, stride: RECORD_STRIDE }),
-    gcProbe: () => {},
-    heapUsed: () => 1 << 20,
   };
+  const probe = { gcProbe: () => {}, heapUsed: () => 1 << 20 };
   const emitter = new EventEmitter();
-  const events = attachGcEvents(
-    emitter,
-    binding,
-    () => ({ ...MEMWATCH_LEAK }),
-    () => lazy,
-  );
-  return { emitter, events, calls };
+  let leakWatches = 0;
+  const events = attachGcEvents(emitter, binding, () => {
+    leakWatches++;
+    return createLeakWatch(emitter, probe, () => ({ ...MEMWATCH_LEAK }));
+  });
+  return { emitter, events, calls, leakWatches: () => leakWatches };
 }
 
 // One record as native/gc_monitor.h lays it out.
@@ -141,6 +139,29 @@ describe('GC event wiring', () => {
       heap_size_limit: 4e9,
       external_memory: 1000,
     });
+  });
+
+  it("runs the leak rule only while 'leak' has a listener, from a fresh start each time", () => {
+    const { emitter, events, leakWatches } = fake();
+    emitter.on('stats', () => {});
+    const growing = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => record(2, from + i, 0, 100 * (from + i)));
+    events.onRecords(batch(...growing(1, 5)));
+    expect(leakWatches()).toBe(0);
+    const leaks: unknown[] = [];
+    const onLeak = (l: unknown) => leaks.push(l);
+    emitter.on('leak', onLeak);
+    expect(leakWatches()).toBe(1);
+    // GC 6 is the first the rule sees: the baseline. 7..10 grow: four, not five.
+    events.onRecords(batch(...growing(6, 5)));
+    expect(leaks).toHaveLength(0);
+    events.onRecords(batch(...growing(11, 1)));
+    expect(leaks).toHaveLength(1);
+    emitter.off('leak', onLeak);
+    events.onRecords(batch(...growing(12, 10)));
+    expect(leaks).toHaveLength(1);
+    emitter.on('leak', onLeak);
+    expect(leakWatches()).toBe(2);
   });
 
   it("does not count GCs of heapwatch's own snapshots, but reports them as 'gc' events", () => {

@@ -19,7 +19,7 @@ interface Folded {
 }
 
 // The addon's FoldStats (the arithmetic behind 'stats') over synthetic full GCs n = 1, 2, ...
-const binding = loadBinding();
+const binding = loadBinding().more();
 function run(useds: number[]): Folded[] {
   const out = binding.testFoldStats(Float64Array.from(useds.flatMap((used, i) => [i + 1, used])));
   return useds.map((used, i) => ({

@@ -45,7 +45,7 @@ describe('HeapDiff (TypeScript half)', () => {
     const { binding } = fakeBinding(
       raw([{ what: 'LeakingClass', sizeBytes: 3200, allocated: 100, freed: 0 }]),
     );
-    const HeapDiff = createHeapDiff(binding, load);
+    const HeapDiff = createHeapDiff(() => binding, load);
     const result = new HeapDiff().end();
     expect(Object.keys(result)).toEqual(['before', 'after', 'change']);
     expect(Object.keys(result.before)).toEqual(['nodes', 'size_bytes', 'size', 'time']);
@@ -81,7 +81,7 @@ describe('HeapDiff (TypeScript half)', () => {
     const { binding } = fakeBinding(
       raw(names.map((what) => ({ what, sizeBytes: 1, allocated: 1, freed: 0 }))),
     );
-    const details = new (createHeapDiff(binding, load))().end().change.details.map((d) => d.what);
+    const details = new (createHeapDiff(() => binding, load))().end().change.details.map((d) => d.what);
     // UTF-8 byte order: ASCII by code, then U+00C9, U+FFFD, then the astral U+1F600.
     expect(details).toEqual([
       'Array',
@@ -122,14 +122,14 @@ describe('HeapDiff (TypeScript half)', () => {
         { what: 'Other', sizeBytes: 1, allocated: 1, freed: 0 },
       ]),
     );
-    const result = new (createHeapDiff(binding, load))().end({ retainers: 1 });
+    const result = new (createHeapDiff(() => binding, load))().end({ retainers: 1 });
     expect(calls).toEqual([['start'], ['end', true, 1]]);
     expect(result.change.details[0]!.retainers).toEqual(['global > leak (property) > Leak']);
     expect('retainers' in result.change.details[1]!).toBe(false);
   });
 
   it("throws memwatch's errors: no new, second end()", () => {
-    const HeapDiff = createHeapDiff(fakeBinding(raw([])).binding, load);
+    const HeapDiff = createHeapDiff(() => fakeBinding(raw([])).binding, load);
     expect(() => (HeapDiff as unknown as () => void)()).toThrow(
       new TypeError('Use the new operator to create instances of this object.'),
     );
@@ -148,7 +148,7 @@ describe('HeapDiff (TypeScript half)', () => {
   });
 
   it('supports subclasses', () => {
-    const HeapDiff = createHeapDiff(fakeBinding(raw([])).binding, load);
+    const HeapDiff = createHeapDiff(() => fakeBinding(raw([])).binding, load);
     class Mine extends HeapDiff {}
     const mine = new Mine();
     expect(mine).toBeInstanceOf(Mine);
@@ -184,7 +184,7 @@ describe('HeapDiff (TypeScript half)', () => {
 
   it('a bad option does not use up the HeapDiff', () => {
     const { binding, calls } = fakeBinding(raw([]));
-    const diff = new (createHeapDiff(binding, load))();
+    const diff = new (createHeapDiff(() => binding, load))();
     expect(() => diff.end({ retainers: -1 })).toThrow(/retainers/);
     expect(diff.end().change.details).toEqual([]);
     expect(calls.filter((c) => c[0] === 'end')).toHaveLength(1);

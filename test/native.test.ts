@@ -48,9 +48,16 @@ test('a package root without a build gives the same help', () => {
   expect(error.message).toMatch(/Reason: .*No native build was found/);
 });
 
-test('the real package root loads', () => {
+test('the real package root loads; the functions beyond what loading uses come with more()', () => {
   const binding = loadBinding(ROOT);
-  expect(typeof binding.writeSnapshot).toBe('function');
+  expect(typeof binding.gcSetInterest).toBe('function');
+  expect('writeSnapshot' in binding).toBe(false);
+  const all = binding.more();
+  expect(all).toBe(binding);
+  expect(typeof all.writeSnapshot).toBe('function');
+  expect(typeof all.heapDiffStart).toBe('function');
+  const write = all.writeSnapshot;
+  expect(binding.more().writeSnapshot).toBe(write);
 });
 
 test('prebuildFor picks the binary tagged with the ABI (and this libc), as prebuildify names them', () => {

@@ -20,7 +20,7 @@ export function tempDir(): string {
 
 let binding: Binding | undefined;
 export function native(): Binding {
-  binding ??= loadBinding(ROOT);
+  binding ??= loadBinding(ROOT).more();
   return binding;
 }
 
