@@ -87,51 +87,56 @@ export const packageRoot = join(__dirname, '..');
  */
 export function loadBinding(root: string = packageRoot): CoreBinding {
   const abi = Number(process.versions.modules);
+  let found = 0;
+  let built = 0;
   try {
-    // A build from source left by another Node version must not shadow the prebuild for this one.
-    const candidates = [
-      ...['Release', 'Debug']
-        .map((config) => join(root, 'build', config, 'heapwatch.node'))
-        .filter(existsSync),
-      prebuildFor(root, abi),
-    ].filter((file): file is string => file !== undefined);
-    let built = 0;
-    for (const file of candidates) {
+    // A build from source left by another Node version must not shadow the prebuild for this one;
+    // the prebuilds are listed only when no build from source is for this Node.
+    for (const from of ['Release', 'Debug', 'prebuilds']) {
+      const file =
+        from === 'prebuilds' ? prebuildFor(root, abi) : join(root, 'build', from, 'heapwatch.node');
+      if (file === undefined || !existsSync(file)) continue;
+      found++;
       const binding = require(file) as CoreBinding;
       built = binding.abi();
       if (built === abi) return binding;
     }
     throw new Error(
-      candidates.length === 0
+      found === 0
         ? `No native build was found for ABI ${abi} (no build/ from source, no prebuilt binary)`
         : `the addon was built for ABI ${built} (another Node.js version)`,
     );
   } catch (cause) {
-    const tried = [
-      join(root, 'prebuilds', `${process.platform}-${process.arch}`),
-      join(root, 'build', 'Release'),
-      join(root, 'build', 'Debug'),
-    ].map((dir) => `  ${dir}${existsSync(dir) ? '' : ' (missing)'}`);
-    const error = new HeapwatchError(
-      'ERR_HEAPWATCH_NATIVE_LOAD',
-      [
-        `heapwatch could not load its native addon for Node ${process.version} ` +
-          `(${process.platform}-${process.arch}, ABI ${process.versions.modules}).`,
-        'Tried:',
-        ...tried,
-        `Reason: ${(cause as Error)?.message?.split('\n')[0] ?? String(cause)}`,
-        'What to do:',
-        `  - use a supported Node.js: ${SUPPORTED_NODE};`,
-        '  - after changing Node versions, if heapwatch was built from source: ' +
-          '`npm rebuild heapwatch --build-from-source`;',
-        '  - to build from source, install python3, make and a C++20 compiler (g++ 10+ or clang 12+),',
-        "    then `npm rebuild heapwatch` (recent npm runs a dependency's install script only when",
-        '    package.json\'s "allowScripts" lists it: `npm install-scripts approve heapwatch`).',
-      ].join('\n'),
-    );
-    (error as Error & { cause?: unknown }).cause = cause;
-    throw error;
+    throw loadError(root, cause);
   }
+}
+
+// Apart from loadBinding, so that its text is compiled (and kept on the heap) only on failure.
+function loadError(root: string, cause: unknown): HeapwatchError {
+  const tried = [
+    join(root, 'prebuilds', `${process.platform}-${process.arch}`),
+    join(root, 'build', 'Release'),
+    join(root, 'build', 'Debug'),
+  ].map((dir) => `  ${dir}${existsSync(dir) ? '' : ' (missing)'}`);
+  const error = new HeapwatchError(
+    'ERR_HEAPWATCH_NATIVE_LOAD',
+    [
+      `heapwatch could not load its native addon for Node ${process.version} ` +
+        `(${process.platform}-${process.arch}, ABI ${process.versions.modules}).`,
+      'Tried:',
+      ...tried,
+      `Reason: ${(cause as Error)?.message?.split('\n')[0] ?? String(cause)}`,
+      'What to do:',
+      `  - use a supported Node.js: ${SUPPORTED_NODE};`,
+      '  - after changing Node versions, if heapwatch was built from source: ' +
+        '`npm rebuild heapwatch --build-from-source`;',
+      '  - to build from source, install python3, make and a C++20 compiler (g++ 10+ or clang 12+),',
+      "    then `npm rebuild heapwatch` (recent npm runs a dependency's install script only when",
+      '    package.json\'s "allowScripts" lists it: `npm install-scripts approve heapwatch`).',
+    ].join('\n'),
+  );
+  (error as Error & { cause?: unknown }).cause = cause;
+  return error;
 }
 
 /** The prebuilt binary for `abi` in root/prebuilds, named as prebuildify names it. */
