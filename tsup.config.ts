@@ -4,10 +4,11 @@ import { defineConfig, type Options } from 'tsup';
 // entry's `export =` intact.
 //
 // The CommonJS build is three files: index.cjs (what loading heapwatch runs), lazy.cjs (what
-// loads on first use, src/lazy.ts) and shared.cjs (what both import, src/shared.cts). Imports of a
-// shared module from the other two become require('./shared.cjs'), so that each class
-// (HeapwatchError) and constant exists once. index.cts loads './lazy.cjs' by that path.
-const SHARED = /^\.\/(errors|settings)\.js$/;
+// loads on first use, src/lazy.ts) and shared.cjs (the error classes, src/shared.cts). Imports of
+// errors.js from the other two become require('./shared.cjs'), so that each class exists once;
+// index.cjs imports it only where an error is made, so loading heapwatch does not load it.
+// index.cts loads './lazy.cjs' by that path.
+const SHARED = /^\.\/errors\.js$/;
 
 const cjs: Options = {
   format: ['cjs'],

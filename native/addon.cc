@@ -290,10 +290,24 @@ class Addon : public Napi::Addon<Addon> {
     return Napi::Boolean::New(info.Env(), first);
   }
 
-  // gcSetInterest(full, every): this load wants records of full GCs ('stats', 'leak') and/or
-  // of every GC ('gc'). The environment's hooks exist while any load wants anything.
+  // gcSetInterest(full, every, stride): this load wants records of full GCs ('stats', 'leak')
+  // and/or of every GC ('gc'). The environment's hooks exist while any load wants anything.
+  // `stride`: the doubles per record the JavaScript reads (src/gc-events.ts), checked here.
   Napi::Value GcSetInterest(const Napi::CallbackInfo& info) {
-    if (!Expect(info, 0, napi_boolean) || !Expect(info, 1, napi_boolean)) return Napi::Value();
+    if (!Expect(info, 0, napi_boolean) || !Expect(info, 1, napi_boolean) ||
+        !Expect(info, 2, napi_number)) {
+      return Napi::Value();
+    }
+    double stride = info[2].As<Napi::Number>().DoubleValue();
+    if (stride != static_cast<double>(kRecordStride)) {
+      Napi::Error::New(info.Env(), "heapwatch: the addon's GC records have " +
+                                       std::to_string(kRecordStride) +
+                                       " fields, the JavaScript reads " +
+                                       std::to_string(static_cast<long long>(stride)) +
+                                       " (the addon and dist/ come from different builds)")
+          .ThrowAsJavaScriptException();
+      return Napi::Value();
+    }
     bool full = info[0].As<Napi::Boolean>().Value();
     bool every = info[1].As<Napi::Boolean>().Value();
     if (full || every || env_->gc_monitor != nullptr) {
@@ -311,7 +325,7 @@ class Addon : public Napi::Addon<Addon> {
     return info.Env().Undefined();
   }
 
-  // gcNames() -> { types, flags, stride }: how to read the Float64Array of 'gc' records.
+  // gcNames() -> { types, flags }: the names of the codes in 'gc' records.
   Napi::Value GcNames(const Napi::CallbackInfo& info) {
     return GcMonitor::Names(info.Env());
   }

@@ -250,7 +250,6 @@ Napi::Object GcMonitor::Names(Napi::Env env) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("types", types);
   out.Set("flags", flags);
-  out.Set("stride", static_cast<double>(kRecordStride));
   return out;
 }
 

@@ -91,7 +91,7 @@ class GcMonitor {
   void SetInterest(napi_env load, bool full, bool every);
   bool hooked() const { return hooked_; }
 
-  // {types: string[], flags: string[], stride: number}: how to read the records.
+  // {types: string[], flags: string[]}: the names of the codes in records.
   static Napi::Object Names(Napi::Env env);
 
  private:

@@ -41,8 +41,11 @@ export interface GcEvent {
 
 /** The part of the binding this module uses. */
 export interface GcBinding {
-  /** Wants records of full GCs ('stats', 'leak') and/or every GC ('gc'); returns whether hooked. */
-  gcSetInterest(full: boolean, every: boolean): boolean;
+  /**
+   * Wants records of full GCs ('stats', 'leak') and/or every GC ('gc'); returns whether hooked.
+   * Throws unless the addon's records have `stride` doubles.
+   */
+  gcSetInterest(full: boolean, every: boolean, stride: number): boolean;
   gcNames(): GcNames;
 }
 
@@ -122,15 +125,8 @@ export function attachGcEvents(
     const wantFull = count('stats') + count('leak') > 0;
     const wantEvery = count('gc') > 0;
     if (wantFull !== full || wantEvery !== every) {
-      if (names === undefined) {
-        names = binding.gcNames();
-        if (names.stride !== RECORD_STRIDE) {
-          throw new Error(
-            `heapwatch: the addon's GC records have ${names.stride} fields, expected ${RECORD_STRIDE}`,
-          );
-        }
-      }
-      binding.gcSetInterest(wantFull, wantEvery);
+      binding.gcSetInterest(wantFull, wantEvery, RECORD_STRIDE);
+      if (wantEvery) names ??= binding.gcNames();
       full = wantFull;
       every = wantEvery;
     }

@@ -1,6 +1,6 @@
 // Builds the exported object: memwatch's EventEmitter, heapdump's writeSnapshot, and the modern API.
 import { EventEmitter } from 'node:events';
-import { HeapwatchError } from './errors.js';
+import type { HeapwatchError } from './errors.js';
 import { attachGcEvents, type GcEvent } from './gc-events.js';
 import type { LeakInformation, StatsInformation } from './gc-stats.js';
 import { createHeapDiff, type HeapDiffConstructor } from './heap-diff.js';
@@ -87,6 +87,8 @@ export interface HostInfo {
   warn: (line: string) => void;
   /** src/lazy.ts, loaded on first use (dist/lazy.cjs in the package, the module in tests). */
   lazy: () => typeof Lazy;
+  /** The error classes (dist/shared.cjs in the package), loaded on first use. */
+  errors: () => { HeapwatchError: typeof HeapwatchError };
 }
 
 export function createHeapwatch(binding: CoreBinding, host: HostInfo): Heapwatch {
@@ -181,7 +183,11 @@ export function createHeapwatch(binding: CoreBinding, host: HostInfo): Heapwatch
   for (const [key, value] of Object.entries(own)) {
     Object.defineProperty(emitter, key, { value, writable: true, configurable: true, enumerable: true });
   }
-  Object.defineProperty(emitter, 'HeapwatchError', { value: HeapwatchError, enumerable: false });
+  // A getter: the class loads (dist/shared.cjs) when first asked for.
+  Object.defineProperty(emitter, 'HeapwatchError', {
+    get: () => host.errors().HeapwatchError,
+    enumerable: false,
+  });
   Object.defineProperty(emitter, 'settings', { get: () => ({ ...settings }), enumerable: false });
 
   // The variable is process-wide: its notices are printed by the first environment that reads

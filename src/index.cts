@@ -9,10 +9,15 @@ import type * as optionTypes from './options.js';
 import type * as settingTypes from './settings.js';
 import type * as snapshotTypes from './snapshot.js';
 
-// dist/lazy.cjs: src/lazy.ts, built as a second entry (tsup.config.ts), loaded on first use.
-// Kept here: a second require() of it would still allocate (HeapDiff counts what is allocated).
+// dist/lazy.cjs (src/lazy.ts) and dist/shared.cjs (src/shared.cts, the error classes): built as
+// entries of their own (tsup.config.ts), loaded on first use. Kept here: a second require() would
+// still allocate (HeapDiff counts what is allocated).
 let lazy: typeof import('./lazy.js') | undefined;
-const heapwatch: heapwatchTypes.Heapwatch = instance(() => (lazy ??= require('./lazy.cjs')));
+let errors: typeof import('./shared.cjs') | undefined;
+const heapwatch: heapwatchTypes.Heapwatch = instance({
+  lazy: () => (lazy ??= require('./lazy.cjs')),
+  errors: () => (errors ??= require('./shared.cjs')),
+});
 
 declare namespace heapwatch {
   export type Heapwatch = heapwatchTypes.Heapwatch;

@@ -8,11 +8,11 @@ import { loadBinding } from './native.js';
 const KEY = Symbol.for('heapwatch.v1');
 const store = globalThis as unknown as Record<symbol, Heapwatch | undefined>;
 
-/** This environment's heapwatch, created on the first call; `lazy` loads src/lazy.ts. */
-export function instance(lazy: HostInfo['lazy']): Heapwatch {
+/** This environment's heapwatch, created on the first call; the loaders load what loads on first use. */
+export function instance({ lazy, errors }: Pick<HostInfo, 'lazy' | 'errors'>): Heapwatch {
   const existing = store[KEY];
   if (existing !== undefined) return existing;
-  const binding = loadBinding();
+  const binding = loadBinding(undefined, (root, cause) => lazy().loadError(root, cause));
   // The addon answers isMainThread; node:worker_threads (which loads Node's streams) is loaded
   // only in a worker, where Node has loaded it already.
   const isMainThread = binding.isMainThread();
@@ -25,6 +25,7 @@ export function instance(lazy: HostInfo['lazy']): Heapwatch {
     envOptions: process.env.NODE_HEAPDUMP_OPTIONS,
     warn: (line) => process.stderr.write(`${line}\n`),
     lazy,
+    errors,
   });
   store[KEY] = created;
   return created;

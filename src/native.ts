@@ -1,7 +1,6 @@
 // The only module that loads the addon. Everything else receives a Binding.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { HeapwatchError } from './errors.js';
 import type { GcBinding } from './gc-events.js';
 import type { HeapDiffBinding } from './heap-diff.js';
 import type { ProbeBinding } from './leak-watch.js';
@@ -26,11 +25,10 @@ export interface NativeSnapshotEvent extends NativeWriteResult {
 
 export type SinkKind = 'snapshot' | 'gc' | (string & {});
 
-/** How to read the addon's GC records: names by code, and doubles per record. */
+/** The names of the codes in the addon's GC records. */
 export interface GcNames {
   types: string[];
   flags: string[];
-  stride: number;
 }
 
 /**
@@ -75,8 +73,6 @@ export interface Binding extends CoreBinding, HeapDiffBinding, ProbeBinding {
   testFoldStats(gcs: Float64Array): Float64Array;
 }
 
-export const SUPPORTED_NODE = '20, 22, 24 and 26 (linux-x64 prebuilt; elsewhere built from source)';
-
 /** The package root: dist/ and src/ both sit one level below it. */
 export const packageRoot = join(__dirname, '..');
 
@@ -84,8 +80,12 @@ export const packageRoot = join(__dirname, '..');
  * Loads the addon: a build from source (build/Release, then build/Debug) if it is for this Node,
  * else the prebuilt binary for this Node's ABI. node-gyp-build does the same at install time;
  * at run time this lookup is all it would do, and loading it would keep ~70 KB of heap alive.
+ * On failure throws what `explain` makes of the cause (heapwatch passes load-error.ts's).
  */
-export function loadBinding(root: string = packageRoot): CoreBinding {
+export function loadBinding(
+  root: string = packageRoot,
+  explain: (root: string, cause: unknown) => Error = (_, cause) => cause as Error,
+): CoreBinding {
   const abi = Number(process.versions.modules);
   let found = 0;
   let built = 0;
@@ -107,36 +107,8 @@ export function loadBinding(root: string = packageRoot): CoreBinding {
         : `the addon was built for ABI ${built} (another Node.js version)`,
     );
   } catch (cause) {
-    throw loadError(root, cause);
+    throw explain(root, cause);
   }
-}
-
-// Apart from loadBinding, so that its text is compiled (and kept on the heap) only on failure.
-function loadError(root: string, cause: unknown): HeapwatchError {
-  const tried = [
-    join(root, 'prebuilds', `${process.platform}-${process.arch}`),
-    join(root, 'build', 'Release'),
-    join(root, 'build', 'Debug'),
-  ].map((dir) => `  ${dir}${existsSync(dir) ? '' : ' (missing)'}`);
-  const error = new HeapwatchError(
-    'ERR_HEAPWATCH_NATIVE_LOAD',
-    [
-      `heapwatch could not load its native addon for Node ${process.version} ` +
-        `(${process.platform}-${process.arch}, ABI ${process.versions.modules}).`,
-      'Tried:',
-      ...tried,
-      `Reason: ${(cause as Error)?.message?.split('\n')[0] ?? String(cause)}`,
-      'What to do:',
-      `  - use a supported Node.js: ${SUPPORTED_NODE};`,
-      '  - after changing Node versions, if heapwatch was built from source: ' +
-        '`npm rebuild heapwatch --build-from-source`;',
-      '  - to build from source, install python3, make and a C++20 compiler (g++ 10+ or clang 12+),',
-      "    then `npm rebuild heapwatch` (recent npm runs a dependency's install script only when",
-      '    package.json\'s "allowScripts" lists it: `npm install-scripts approve heapwatch`).',
-    ].join('\n'),
-  );
-  (error as Error & { cause?: unknown }).cause = cause;
-  return error;
 }
 
 /** The prebuilt binary for `abi` in root/prebuilds, named as prebuildify names it. */

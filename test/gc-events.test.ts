@@ -23,7 +23,7 @@ function fake() {
       calls.push([full, every]);
       return full || every;
     },
-    gcNames: () => ({ types: TYPES, flags: FLAGS, stride: RECORD_STRIDE }),
+    gcNames: () => ({ types: TYPES, flags: FLAGS }),
   };
   const probe = { gcProbe: () => {}, heapUsed: () => 1 << 20 };
   const emitter = new EventEmitter();

@@ -1,9 +1,10 @@
 // HeapDiff against the real addon, in this process: memwatch's own tests and the groups.
 import { describe, expect, it } from 'vitest';
+import * as errors from '../src/errors.js';
 import { instance } from '../src/instance.js';
 import * as lazy from '../src/lazy.js';
 
-const heapwatch = instance(() => lazy);
+const heapwatch = instance({ lazy: () => lazy, errors: () => errors });
 const { HeapDiff } = heapwatch;
 
 class LeakingClass {

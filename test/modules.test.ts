@@ -72,6 +72,29 @@ describe('the built package', () => {
     }
   });
 
+  test('the error class loads when first asked for, and is the one heapwatch throws', () => {
+    const script = `
+      const dist = ${JSON.stringify(join(ROOT, 'dist'))};
+      const loaded = () => Object.keys(require.cache).filter((f) => f.startsWith(dist)).length;
+      const hw = require(dist + '/index.cjs');
+      const before = loaded();
+      const E = hw.HeapwatchError;
+      let thrown;
+      try { hw.configure({ signal: 'yes' }); } catch (e) { thrown = e; }
+      console.log(JSON.stringify({ before, after: loaded(), same: E === hw.HeapwatchError,
+        instance: thrown instanceof E, code: thrown.code }));`;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 }),
+    );
+    expect(out).toEqual({
+      before: 1,
+      after: 3,
+      same: true,
+      instance: true,
+      code: 'ERR_HEAPWATCH_INVALID_ARG',
+    });
+  });
+
   test('options, production settings, the snapshot API and HeapDiff load on first use', () => {
     // dist/lazy.cjs is not on the heap (where every full GC would mark it) until something
     // needs it; 'stats', gc() and reading HeapDiff (as `import { HeapDiff }` does) do not.
@@ -99,10 +122,10 @@ describe('the built package', () => {
         }),
       );
     expect(run({ NODE_HEAPDUMP_OPTIONS: '' })).toEqual({
-      atLoad: ['index.cjs', 'shared.cjs'],
-      afterStats: ['index.cjs', 'shared.cjs'],
+      atLoad: ['index.cjs'],
+      afterStats: ['index.cjs'],
       heapDiff: 'function',
-      afterRead: ['index.cjs', 'shared.cjs'],
+      afterRead: ['index.cjs'],
       afterHeapDiff: ['index.cjs', 'lazy.cjs', 'shared.cjs'],
     });
     // Settings to parse: loaded with heapwatch.

@@ -3,12 +3,13 @@ import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { HeapwatchError } from '../src/errors.js';
+import { loadError as explain } from '../src/load-error.js';
 import { loadBinding, prebuildFor } from '../src/native.js';
 import { ROOT, tempDir } from './helpers.js';
 
 function loadError(root: string): HeapwatchError {
   try {
-    loadBinding(root);
+    loadBinding(root, explain);
   } catch (e) {
     return e as HeapwatchError;
   }
@@ -86,4 +87,12 @@ test('watchSignal takes the snapshot signals by name and refuses any other witho
     expect(binding.watchSignal(name), name).toBe(-22);
   }
   expect(() => binding.watchSignal(12 as unknown as string)).toThrow(TypeError);
+});
+
+test("gcSetInterest refuses a record layout other than the addon's", () => {
+  // dist/ and the addon from different builds would read each other's records wrongly.
+  const binding = loadBinding(ROOT);
+  expect(() => binding.gcSetInterest(true, false, 3)).toThrow(
+    /GC records have 24 fields, the JavaScript reads 3 \(the addon and dist\/ come from different builds\)/,
+  );
 });

@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { onTestFinished } from 'vitest';
+import * as errors from '../src/errors.js';
 import { createHeapwatch, type Heapwatch } from '../src/heapwatch.js';
 import * as lazy from '../src/lazy.js';
 import { type Binding, loadBinding } from '../src/native.js';
@@ -33,6 +34,7 @@ export function heapwatchWith(env = ''): { hw: Heapwatch; warnings: string[] } {
     envOptions: env,
     warn: (line) => warnings.push(line),
     lazy: () => lazy,
+    errors: () => errors,
   });
   onTestFinished(() => {
     // Back to defaults: the addon's naming and heap-limit state are per environment.
