@@ -7,7 +7,7 @@ import { defineConfig, type Options } from 'tsup';
 // loads on first use, src/lazy.ts) and shared.cjs (the error classes, src/shared.cts). Imports of
 // errors.js from the other two become require('./shared.cjs'), so that each class exists once;
 // index.cjs imports it only where an error is made, so loading heapwatch does not load it.
-// index.cts loads './lazy.cjs' by that path.
+// index.cts loads './lazy.cjs' and './shared.cjs' by those paths.
 const SHARED = /^\.\/errors\.js$/;
 
 const cjs: Options = {
@@ -23,7 +23,7 @@ const useShared: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'heapwatch-shared',
   setup(build) {
     build.onResolve({ filter: SHARED }, () => ({ path: './shared.cjs', external: true }));
-    build.onResolve({ filter: /^\.\/lazy\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+    build.onResolve({ filter: /^\.\/(lazy|shared)\.cjs$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
 
