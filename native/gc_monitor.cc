@@ -139,11 +139,16 @@ void GcMonitor::SetInterest(napi_env load, bool full, bool every) {
   }
 }
 
+// Without 'gc' interest the prologue runs for full GCs only, and the epilogue only counts the
+// others: a scavenge then costs one call and an increment.
 void GcMonitor::Hook() {
-  if (hooked_) return;
+  if (hooked_ && hooked_every_ == want_every_) return;
+  Unhook();
   hooked_ = true;
+  hooked_every_ = want_every_;
   depth_ = 0;
-  env_->isolate()->AddGCPrologueCallback(OnPrologue, this);
+  env_->isolate()->AddGCPrologueCallback(
+      OnPrologue, this, hooked_every_ ? v8::kGCTypeAll : v8::kGCTypeMarkSweepCompact);
   env_->isolate()->AddGCEpilogueCallback(OnEpilogue, this);
 }
 
@@ -177,8 +182,7 @@ void GcMonitor::OnPrologue(v8::Isolate* isolate, v8::GCType type, v8::GCCallback
   open.kind = KindOf(type);
   open.flags = flags;
   open.start_ns = uv_hrtime();
-  // With only 'stats'/'leak' interest, a scavenge costs two clock reads and a counter.
-  open.measured = self->want_every_ || open.kind == GcKind::kMarkSweepCompact;
+  open.measured = self->hooked_every_ || open.kind == GcKind::kMarkSweepCompact;
   if (open.measured) self->Measure(&open.before);
 }
 
@@ -187,6 +191,10 @@ void GcMonitor::OnPrologue(v8::Isolate* isolate, v8::GCType type, v8::GCCallback
 void GcMonitor::OnEpilogue(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags,
                            void* data) {
   auto* self = static_cast<GcMonitor*>(data);
+  if (!self->hooked_every_ && type != v8::kGCTypeMarkSweepCompact) {
+    if (self->env_->own_snapshot_depth == 0) self->inc_total_ += 1;
+    return;
+  }
   if (self->depth_ == 0) return;  // hooked between a prologue and its epilogue
   if (--self->depth_ >= kMaxDepth) return;
   const Open& open = self->open_[self->depth_];
@@ -195,7 +203,7 @@ void GcMonitor::OnEpilogue(v8::Isolate* isolate, v8::GCType type, v8::GCCallback
   bool own = self->env_->own_snapshot_depth > 0;
   bool full = open.kind == GcKind::kMarkSweepCompact;
   if (!own) (full ? self->full_total_ : self->inc_total_) += 1;
-  if (!(self->want_every_ || (full && !own))) return;
+  if (!(self->hooked_every_ || (full && !own))) return;
 
   if (self->size_ == kCapacity) {
     self->dropped_ += 1;

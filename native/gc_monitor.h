@@ -128,6 +128,7 @@ class GcMonitor {
   Environment* env_;
   std::vector<Interest> interests_;  // one per interested load: in practice 1 or 2
   bool hooked_ = false;
+  bool hooked_every_ = false;  // hooked for every GC ('gc'), not only full ones
   bool want_full_ = false;
   bool want_every_ = false;
 

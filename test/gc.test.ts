@@ -74,6 +74,19 @@ describe('GC monitor (child processes)', () => {
     ]);
   });
 
+  it("counts every scavenge in 'stats' with and without a 'gc' listener (the hooks change with it)", async () => {
+    const phases = await json(['--max-semi-space-size=1', 'test/fixtures/gc-counts.cjs']);
+    expect(phases.map((p: { withGc: boolean }) => p.withGc)).toEqual([false, true, false]);
+    for (const p of phases) {
+      expect(p.minor).toBeGreaterThan(100);
+      // The windows differ by a GC or two: perf_hooks' count starts a turn after the full GC.
+      expect(Math.abs(p.inc - p.minor), JSON.stringify(p)).toBeLessThanOrEqual(3);
+      expect(p.full).toBeGreaterThanOrEqual(1);
+      if (p.withGc) expect(Math.abs(p.gcEvents - p.inc), JSON.stringify(p)).toBeLessThanOrEqual(3);
+      else expect(p.gcEvents).toBe(0);
+    }
+  });
+
   it('removes the hooks with the last listener: no events after, and the process exits by itself', async () => {
     const out = await json(['test/fixtures/gc-unhook.cjs'], 10_000);
     expect(out.before).toBeGreaterThan(0);
