@@ -49,24 +49,25 @@ export interface GcBinding {
   gcNames(): GcNames;
 }
 
-// The record layout of native/gc_monitor.h (GcRecord): field offsets in the Float64Array.
-const F = {
-  kind: 0,
-  flags: 1,
-  own: 2,
-  fullTotal: 3,
-  incTotal: 4,
-  startTime: 5,
-  durationMs: 6,
-  dropped: 7,
-  before: 8,
-  after: 14,
+// The record layout of native/gc_monitor.h (GcRecord): field offsets in the Float64Array. A
+// const enum: the offsets are compiled in as numbers, no object stays on the heap.
+const enum F {
+  kind = 0,
+  flags = 1,
+  own = 2,
+  fullTotal = 3,
+  incTotal = 4,
+  startTime = 5,
+  durationMs = 6,
+  dropped = 7,
+  before = 8,
+  after = 14,
   // StatsNumbers: memwatch's statistics, computed by the addon as it hands the records over.
-  estimatedBase: 20,
-  usageTrend: 21,
-  min: 22,
-  max: 23,
-} as const;
+  estimatedBase = 20,
+  usageTrend = 21,
+  min = 22,
+  max = 23,
+}
 /** GcKind::kMarkSweepCompact: the codes are heapwatch's own, stable across V8 versions. */
 const FULL_GC = 2;
 const HEAP_KEYS = [
