@@ -146,17 +146,15 @@ export function attachGcEvents(
   const onRemove = (event: string | symbol) => {
     if ((WATCHED as readonly (string | symbol)[]).includes(event)) update();
   };
-  function listen(): void {
-    if (!emitter.listeners('newListener').includes(onNew)) emitter.on('newListener', onNew);
-    if (!emitter.listeners('removeListener').includes(onRemove)) emitter.on('removeListener', onRemove);
-  }
-  listen();
+  emitter.on('newListener', onNew);
+  emitter.on('removeListener', onRemove);
   // removeAllListeners() with no argument would take the two listeners above along: put them back.
   const removeAll = emitter.removeAllListeners;
   Object.defineProperty(emitter, 'removeAllListeners', {
     value: function removeAllListeners(...args: [event?: string | symbol]) {
       removeAll.apply(emitter, args);
-      listen();
+      if (!emitter.listeners('newListener').includes(onNew)) emitter.on('newListener', onNew);
+      if (!emitter.listeners('removeListener').includes(onRemove)) emitter.on('removeListener', onRemove);
       update();
       return emitter;
     },

@@ -73,8 +73,11 @@ export interface Binding extends CoreBinding, HeapDiffBinding, ProbeBinding {
   testFoldStats(gcs: Float64Array): Float64Array;
 }
 
-/** The package root: dist/ and src/ both sit one level below it. */
-export const packageRoot = join(__dirname, '..');
+/**
+ * The package root: dist/ and src/ both sit one level below it. Not normalized (require() and
+ * join() do that): loading heapwatch compiles no path function that Node's loader does not use.
+ */
+export const packageRoot = `${__dirname}/..`;
 
 /**
  * Loads the addon: a build from source (build/Release, then build/Debug) if it is for this Node,
@@ -93,11 +96,17 @@ export function loadBinding(
     // A build from source left by another Node version must not shadow the prebuild for this one;
     // the prebuilds are listed only when no build from source is for this Node.
     for (const from of ['Release', 'Debug', 'prebuilds']) {
-      const file =
-        from === 'prebuilds' ? prebuildFor(root, abi) : join(root, 'build', from, 'heapwatch.node');
-      if (file === undefined || !existsSync(file)) continue;
+      const file = from === 'prebuilds' ? prebuildFor(root, abi) : `${root}/build/${from}/heapwatch.node`;
+      if (file === undefined) continue;
+      let binding: CoreBinding;
+      try {
+        binding = require(file) as CoreBinding;
+      } catch (error) {
+        // Not there: the next place. (A file that is there but does not load is the error.)
+        if ((error as { code?: string }).code === 'MODULE_NOT_FOUND') continue;
+        throw error;
+      }
       found++;
-      const binding = require(file) as CoreBinding;
       built = binding.abi();
       if (built === abi) return binding;
     }
