@@ -168,8 +168,15 @@ export function createHeapwatch(binding: CoreBinding, host: HostInfo): Heapwatch
     }
   });
 
+  // The class is made when first read (one class per instance), and its result code loads with
+  // the first `new HeapDiff()`.
+  let heapDiff: HeapDiffConstructor | undefined;
+  Object.defineProperty(emitter, 'HeapDiff', {
+    get: () => (heapDiff ??= createHeapDiff(all, host.lazy)),
+    configurable: true,
+    enumerable: true,
+  });
   const own = {
-    HeapDiff: createHeapDiff(all, host.lazy),
     writeSnapshot: (...args: Parameters<Heapwatch['writeSnapshot']>) => snapshotApi().writeSnapshot(...args),
     snapshot: (options?: SnapshotOptions) => snapshotApi().snapshot(options),
     configure(options: ConfigureOptions): void {
