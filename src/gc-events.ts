@@ -51,7 +51,7 @@ export interface GcBinding {
 
 // The record layout of native/gc_monitor.h (GcRecord): field offsets in the Float64Array. A
 // const enum: the offsets are compiled in as numbers, no object stays on the heap.
-const enum F {
+enum F {
   kind = 0,
   flags = 1,
   own = 2,

@@ -6,9 +6,10 @@
 //        [--full-gc-every K] [--node-flags=--predictable]
 //
 // Each variant runs workload.mjs with N and with 2N iterations, R times each, under callgrind
-// (whole process, every thread). The difference of the medians, I(2N) - I(N), is what N more
-// iterations of the allocation loop cost with the observer on: loading Node, loading the
-// observer, attaching it and exiting cancel out. "Overhead" compares that steady-state figure
+// (whole process, every thread); repeat r runs both sizes with heap layout r (GC_BENCH_PAD). The
+// difference I(2N) - I(N) of one layout is what N more iterations of the allocation loop cost
+// with the observer on: loading Node, loading the observer, attaching it and exiting cancel
+// out. The figures are medians over the layouts. "Overhead" compares that steady-state figure
 // with the same for no observer; "one-time" is I(N) minus the steady-state part, compared with
 // no observer's. Instruction counts do not depend on what else the machine runs, unlike time.
 // Needs valgrind and `npm run build`. Prints markdown; raw counts go to bench/out/callgrind.json.
@@ -70,6 +71,8 @@ function runOne(job, index) {
     ...process.env,
     GC_BENCH_ITERATIONS: String(job.size),
     GC_BENCH_FULL_GC_EVERY: String(fullGcEvery),
+    // Repeat r runs with another heap layout (workload.mjs): the median is over layouts.
+    GC_BENCH_PAD: String(job.r * 1000),
   };
   return new Promise((resolve, reject) => {
     execFile('valgrind', args, { env, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
@@ -100,7 +103,7 @@ await Promise.all(Array.from({ length: Number(opts.jobs) }, worker));
 const M = (x) => (x / 1e6).toFixed(1);
 const signed = (x, digits = 1) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
 console.log(
-  `Node ${process.version}${nodeFlags.length ? ` ${nodeFlags.join(' ')}` : ''}, ${N.toLocaleString('en')} and ${(2 * N).toLocaleString('en')} iterations, median of ${repeats} runs each\n`,
+  `Node ${process.version}${nodeFlags.length ? ` ${nodeFlags.join(' ')}` : ''}, ${N.toLocaleString('en')} and ${(2 * N).toLocaleString('en')} iterations, median of ${repeats} heap layouts\n`,
 );
 for (const profile of profiles) {
   const of = (variant, size) =>
@@ -108,14 +111,19 @@ for (const profile of profiles) {
   const figures = Object.fromEntries(
     variants.map((v) => {
       const [small, large] = [of(v, N), of(v, 2 * N)];
-      const [iN, i2N] = [median(small.map((x) => x.instructions)), median(large.map((x) => x.instructions))];
-      const spread = Math.max(
-        ...[small, large].map(
-          (xs) => Math.max(...xs.map((x) => x.instructions)) - Math.min(...xs.map((x) => x.instructions)),
-        ),
-      );
+      const pairs = small.map((s) => [s, large.find((l) => l.r === s.r)]);
+      const steadies = pairs.map(([s, l]) => l.instructions - s.instructions);
+      const spread = Math.max(...steadies) - Math.min(...steadies);
       const events = median(large.map((x) => x.events)) - median(small.map((x) => x.events));
-      return [v, { steady: i2N - iN, once: 2 * iN - i2N, spread, events }];
+      return [
+        v,
+        {
+          steady: median(steadies),
+          once: median(pairs.map(([s, l]) => 2 * s.instructions - l.instructions)),
+          spread,
+          events,
+        },
+      ];
     }),
   );
   // GCs in N iterations: what a per-GC observer reports (none of the variants changes V8's GCs).
@@ -125,7 +133,7 @@ for (const profile of profiles) {
     `### ${profile} profile${gcs ? ` (${gcs} GCs per ${N.toLocaleString('en')} iterations)` : ''}\n`,
   );
   console.log(
-    '| variant | steady state, M instructions per N iterations | vs none | per GC vs none | one-time vs none, M | spread of one size, M |',
+    '| variant | steady state, M instructions per N iterations | vs none | per GC vs none | one-time vs none, M | steady state over layouts, max - min, M |',
   );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const v of variants) {

@@ -42,6 +42,11 @@ const ITERATIONS = Number(process.env.GC_BENCH_ITERATIONS ?? 15_000_000);
 // it so that every variant runs the same full GCs: without it, anything that changes the heap a
 // little (loading a module) moves V8's own full GCs, and with them the whole count, by +-2 %.
 const FULL_GC_EVERY = Number(process.env.GC_BENCH_FULL_GC_EVERY ?? 0);
+// Kept for the whole run: this many array slots allocated before the loop. Each callgrind repeat
+// uses another size, which moves where the loop's objects land and when the scavenges fall;
+// the instruction count moves with that by up to ~0.5 M per 4 M iterations (default profile),
+// more than between two observers of a full GC. Without it, repeats are the same run.
+globalThis.gcBenchPad = new Array(Number(process.env.GC_BENCH_PAD ?? 0)).fill(0);
 
 function work() {
   const kept = new Array(20_000);
