@@ -1,5 +1,5 @@
 // HeapDiff: memwatch's heap comparison, over compact native tables instead of held snapshots.
-// The class loads with heapwatch; checking end()'s options and shaping its result
+// The class is made when `HeapDiff` is first read; checking end()'s options and shaping its result
 // (heap-diff-result.ts) load with the first HeapDiff.
 import type * as Result from './heap-diff-result.js';
 
