@@ -49,8 +49,8 @@ export interface GcBinding {
   gcNames(): GcNames;
 }
 
-// The record layout of native/gc_monitor.h (GcRecord): field offsets in the Float64Array. A
-// const enum: the offsets are compiled in as numbers, no object stays on the heap.
+// The record layout of native/gc_monitor.h (GcRecord): field offsets in the Float64Array. An enum
+// whose members are only read: esbuild compiles them in as numbers, so no object stays on the heap.
 enum F {
   kind = 0,
   flags = 1,
