@@ -74,7 +74,7 @@ double Round1(double x) {
 }  // namespace
 
 StatsNumbers FoldStats(StatsState* s, double n, double current) {
-  if (n <= 9 || s->folded == 0) {
+  if (n <= 9 || !s->started) {
     s->recent = current;
     s->ancient = current;
   } else {
@@ -86,7 +86,7 @@ StatsNumbers FoldStats(StatsState* s, double n, double current) {
     s->min = s->min == 0 ? current : std::min(s->min, current);
     s->max = std::max(s->max, current);
   }
-  s->folded += 1;
+  s->started = true;
   double trend = s->ancient == 0 ? 0 : Round1((s->recent - s->ancient) / s->ancient * 100);
   return {s->recent, trend, s->min, s->max};
 }
@@ -191,8 +191,9 @@ void GcMonitor::OnPrologue(v8::Isolate* isolate, v8::GCType type, v8::GCCallback
 void GcMonitor::OnEpilogue(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags,
                            void* data) {
   auto* self = static_cast<GcMonitor*>(data);
+  bool own = self->env_->own_snapshot_depth > 0;
   if (!self->hooked_every_ && type != v8::kGCTypeMarkSweepCompact) {
-    if (self->env_->own_snapshot_depth == 0) self->inc_total_ += 1;
+    if (!own) self->inc_total_ += 1;
     return;
   }
   if (self->depth_ == 0) return;  // hooked between a prologue and its epilogue
@@ -200,7 +201,6 @@ void GcMonitor::OnEpilogue(v8::Isolate* isolate, v8::GCType type, v8::GCCallback
   const Open& open = self->open_[self->depth_];
   uint64_t end_ns = uv_hrtime();
 
-  bool own = self->env_->own_snapshot_depth > 0;
   bool full = open.kind == GcKind::kMarkSweepCompact;
   if (!own) (full ? self->full_total_ : self->inc_total_) += 1;
   if (!(self->hooked_every_ || (full && !own))) return;

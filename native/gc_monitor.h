@@ -42,7 +42,7 @@ struct StatsNumbers {
 
 // The moving averages and extremes carried from one full GC to the next.
 struct StatsState {
-  double folded = 0;  // full GCs folded so far
+  bool started = false;  // a full GC has been folded
   double recent = 0;
   double ancient = 0;
   double min = 0;
