@@ -1,9 +1,13 @@
 // Instruction counts (valgrind --tool=callgrind) per GC observer, with the steady-state cost
 // separated from the one-time cost of loading and attaching the observer.
 //
-//   node bench/gc-overhead/callgrind.mjs [--iterations N] [--repeats R] [--jobs J]
-//        [--profiles default,small] [--variants none,heapwatch-stats,...]
-//        [--full-gc-every K] [--node-flags=--predictable]
+//   node bench/gc-overhead/callgrind.mjs [--iterations N] [--full-gcs G] [--repeats R] [--jobs J]
+//        [--profiles default,small,full-gcs] [--variants none,heapwatch-stats,...]
+//        [--full-gc-every K] [--node-flags="--predictable --no-incremental-marking"]
+//
+// Profiles: the allocation loop with V8's default heap ("default") and with a small young
+// generation ("small"), N iterations; and "full-gcs", G full GCs with a turn of the event loop
+// after each (every observer delivers its event before the next GC).
 //
 // Each variant runs workload.mjs with N and with 2N iterations, R times each, under callgrind
 // (whole process, every thread); repeat r runs both sizes with heap layout r (GC_BENCH_PAD). The
@@ -25,27 +29,36 @@ const outDir = join(here, '..', 'out', 'callgrind');
 const { values: opts } = parseArgs({
   options: {
     iterations: { type: 'string', default: '4000000' },
+    'full-gcs': { type: 'string', default: '50' },
     repeats: { type: 'string', default: '3' },
     jobs: { type: 'string', default: '2' },
-    profiles: { type: 'string', default: 'default,small' },
+    profiles: { type: 'string', default: 'default,small,full-gcs' },
     variants: { type: 'string', default: VARIANTS.join(',') },
-    'node-flags': { type: 'string', default: '--predictable' },
+    // --no-incremental-marking: V8 sizes incremental marking's steps by the time they take, so
+    // with it a run repeats only to within ~2 M instructions (small profile); without it, to
+    // within ~0.1 M. The workload's own full GCs (gc()) are atomic either way.
+    'node-flags': { type: 'string', default: '--predictable --no-incremental-marking' },
     'full-gc-every': { type: 'string', default: '1000000' },
   },
 });
-const N = Number(opts.iterations);
 const repeats = Number(opts.repeats);
-const PROFILE_FLAGS = { default: [], small: ['--max-semi-space-size=1'] };
+const PROFILES = {
+  default: { flags: [], size: Number(opts.iterations), unit: 'iterations' },
+  small: { flags: ['--max-semi-space-size=1'], size: Number(opts.iterations), unit: 'iterations' },
+  'full-gcs': {
+    flags: [],
+    size: Number(opts['full-gcs']),
+    unit: 'full GCs',
+    env: { GC_BENCH_MODE: 'full-gcs' },
+  },
+};
 const profiles = opts.profiles.split(',');
 const variants = opts.variants.split(',');
-for (const p of profiles) if (!PROFILE_FLAGS[p]) throw new Error(`--profiles: unknown profile ${p}`);
+for (const p of profiles) if (!PROFILES[p]) throw new Error(`--profiles: unknown profile ${p}`);
 for (const v of variants)
   if (![...VARIANTS, 'heapwatch-addon-only'].includes(v)) throw new Error(`--variants: unknown variant ${v}`);
 const fullGcEvery = Number(opts['full-gc-every']);
-const nodeFlags = [
-  ...opts['node-flags'].split(' ').filter(Boolean),
-  ...(fullGcEvery > 0 ? ['--expose-gc'] : []),
-];
+const nodeFlags = [...opts['node-flags'].split(' ').filter(Boolean), '--expose-gc'];
 
 ensurePeers();
 mkdirSync(outDir, { recursive: true });
@@ -54,7 +67,8 @@ mkdirSync(outDir, { recursive: true });
 const jobs = [];
 for (let r = 0; r < repeats; r++)
   for (const profile of profiles)
-    for (const size of [N, 2 * N]) for (const variant of variants) jobs.push({ profile, variant, size, r });
+    for (const size of [PROFILES[profile].size, 2 * PROFILES[profile].size])
+      for (const variant of variants) jobs.push({ profile, variant, size, r });
 
 function runOne(job, index) {
   const file = join(outDir, `${index}.out`);
@@ -63,7 +77,7 @@ function runOne(job, index) {
     `--callgrind-out-file=${file}`,
     process.execPath,
     ...nodeFlags,
-    ...PROFILE_FLAGS[job.profile],
+    ...PROFILES[job.profile].flags,
     join(here, 'workload.mjs'),
     job.variant,
   ];
@@ -73,6 +87,7 @@ function runOne(job, index) {
     GC_BENCH_FULL_GC_EVERY: String(fullGcEvery),
     // Repeat r runs with another heap layout (workload.mjs): the median is over layouts.
     GC_BENCH_PAD: String(job.r * 1000),
+    ...PROFILES[job.profile].env,
   };
   return new Promise((resolve, reject) => {
     execFile('valgrind', args, { env, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
@@ -102,10 +117,9 @@ await Promise.all(Array.from({ length: Number(opts.jobs) }, worker));
 
 const M = (x) => (x / 1e6).toFixed(1);
 const signed = (x, digits = 1) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
-console.log(
-  `Node ${process.version}${nodeFlags.length ? ` ${nodeFlags.join(' ')}` : ''}, ${N.toLocaleString('en')} and ${(2 * N).toLocaleString('en')} iterations, median of ${repeats} heap layouts\n`,
-);
+console.log(`Node ${process.version} ${nodeFlags.join(' ')}, median of ${repeats} heap layouts\n`);
 for (const profile of profiles) {
+  const { size: N, unit } = PROFILES[profile];
   const of = (variant, size) =>
     results.filter((x) => x.profile === profile && x.variant === variant && x.size === size);
   const figures = Object.fromEntries(
@@ -126,14 +140,13 @@ for (const profile of profiles) {
       ];
     }),
   );
-  // GCs in N iterations: what a per-GC observer reports (none of the variants changes V8's GCs).
-  const gcs = figures['heapwatch-gc']?.events ?? figures['perf_hooks-gc']?.events;
+  // GCs in N: what a per-GC observer reports (none of the variants changes V8's GCs).
+  const gcs =
+    profile === 'full-gcs' ? N : (figures['heapwatch-gc']?.events ?? figures['perf_hooks-gc']?.events);
   const none = figures.none;
+  console.log(`### ${profile} profile, N = ${N.toLocaleString('en')} ${unit}${gcs ? ` (${gcs} GCs)` : ''}\n`);
   console.log(
-    `### ${profile} profile${gcs ? ` (${gcs} GCs per ${N.toLocaleString('en')} iterations)` : ''}\n`,
-  );
-  console.log(
-    '| variant | steady state, M instructions per N iterations | vs none | per GC vs none | one-time vs none, M | steady state over layouts, max - min, M |',
+    '| variant | steady state, M instructions per N | vs none | per GC vs none | one-time vs none, M | steady state over layouts, max - min, M |',
   );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const v of variants) {
@@ -149,5 +162,5 @@ for (const profile of profiles) {
 }
 writeFileSync(
   join(here, '..', 'out', 'callgrind.json'),
-  `${JSON.stringify({ node: process.version, nodeFlags, N, repeats, results }, null, 2)}\n`,
+  `${JSON.stringify({ node: process.version, nodeFlags, profiles: PROFILES, repeats, results }, null, 2)}\n`,
 );
