@@ -1,13 +1,14 @@
 // Instruction counts (valgrind --tool=callgrind) per GC observer, with the steady-state cost
 // separated from the one-time cost of loading and attaching the observer.
 //
-//   node bench/gc-overhead/callgrind.mjs [--iterations N] [--full-gcs G] [--repeats R] [--jobs J]
-//        [--profiles default,small,full-gcs] [--variants none,heapwatch-stats,...]
+//   node bench/gc-overhead/callgrind.mjs [--iterations N] [--full-gcs G] [--scavenges S]
+//        [--repeats R] [--jobs J] [--profiles default,small,full-gcs,scavenges]
+//        [--variants none,heapwatch-stats,...]
 //        [--full-gc-every K] [--node-flags="--predictable --no-incremental-marking"]
 //
 // Profiles: the allocation loop with V8's default heap ("default") and with a small young
-// generation ("small"), N iterations; and "full-gcs", G full GCs with a turn of the event loop
-// after each (every observer delivers its event before the next GC).
+// generation ("small"), N iterations; "full-gcs", G full GCs, and "scavenges", S scavenges, each
+// GC followed by a turn of the event loop (every observer delivers its event before the next GC).
 //
 // Each variant runs workload.mjs with N and with 2N iterations, R times each, under callgrind
 // (whole process, every thread); repeat r runs both sizes with heap layout r (GC_BENCH_PAD). The
@@ -30,9 +31,10 @@ const { values: opts } = parseArgs({
   options: {
     iterations: { type: 'string', default: '4000000' },
     'full-gcs': { type: 'string', default: '50' },
+    scavenges: { type: 'string', default: '500' },
     repeats: { type: 'string', default: '3' },
     jobs: { type: 'string', default: '2' },
-    profiles: { type: 'string', default: 'default,small,full-gcs' },
+    profiles: { type: 'string', default: 'default,small,full-gcs,scavenges' },
     variants: { type: 'string', default: VARIANTS.join(',') },
     // --no-incremental-marking: V8 sizes incremental marking's steps by the time they take, so
     // with it a run repeats only to within ~2 M instructions (small profile); without it, to
@@ -50,6 +52,12 @@ const PROFILES = {
     size: Number(opts['full-gcs']),
     unit: 'full GCs',
     env: { GC_BENCH_MODE: 'full-gcs' },
+  },
+  scavenges: {
+    flags: [],
+    size: Number(opts.scavenges),
+    unit: 'scavenges',
+    env: { GC_BENCH_MODE: 'scavenges' },
   },
 };
 const profiles = opts.profiles.split(',');
@@ -141,8 +149,9 @@ for (const profile of profiles) {
     }),
   );
   // GCs in N: what a per-GC observer reports (none of the variants changes V8's GCs).
-  const gcs =
-    profile === 'full-gcs' ? N : (figures['heapwatch-gc']?.events ?? figures['perf_hooks-gc']?.events);
+  const gcs = PROFILES[profile].env
+    ? N
+    : (figures['heapwatch-gc']?.events ?? figures['perf_hooks-gc']?.events);
   const none = figures.none;
   console.log(`### ${profile} profile, N = ${N.toLocaleString('en')} ${unit}${gcs ? ` (${gcs} GCs)` : ''}\n`);
   console.log(

@@ -1,8 +1,8 @@
 // One measured run: an allocation-heavy loop with one GC observer (or none) attached.
 //   node [--max-semi-space-size=1] workload.mjs <variant>
-// With GC_BENCH_MODE=full-gcs (needs --expose-gc), GC_BENCH_ITERATIONS full GCs instead, each
-// followed by a turn of the event loop: every observer delivers its event before the next GC,
-// as in a server, where full GCs are seconds apart.
+// With GC_BENCH_MODE=full-gcs or scavenges (needs --expose-gc), GC_BENCH_ITERATIONS GCs of that
+// kind instead, each followed by a turn of the event loop: every observer delivers its event
+// before the next GC, as in a server, where full GCs are seconds apart.
 // Prints {"wallMs","cpuMs","events"}.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -64,18 +64,19 @@ function work() {
 }
 
 // The allocation loop never yields, so observers deliver their events in one batch at the end.
-// Here each full GC's event is delivered before the next full GC: what an observer costs per
-// full GC, all included (its hooks, its event, and marking and sweeping what it keeps).
-async function fullGcs() {
+// Here each GC's event is delivered before the next GC: what an observer costs per GC of that
+// kind, all included (its hooks, its event, and for full GCs, marking and sweeping what it keeps).
+async function forcedGcs(minor) {
   for (let i = 0; i < ITERATIONS; i++) {
-    globalThis.gc();
+    globalThis.gc(minor ? { type: 'minor' } : undefined);
     await new Promise(setImmediate);
   }
 }
 
 const cpu0 = process.cpuUsage();
 const t0 = process.hrtime.bigint();
-if (process.env.GC_BENCH_MODE === 'full-gcs') await fullGcs();
+const mode = process.env.GC_BENCH_MODE;
+if (mode === 'full-gcs' || mode === 'scavenges') await forcedGcs(mode === 'scavenges');
 else work();
 const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
 const cpu = process.cpuUsage(cpu0);
