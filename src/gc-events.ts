@@ -120,10 +120,10 @@ export function attachGcEvents(
   let full = false;
   let every = false;
   let leakWatch: LeakWatch | undefined;
-  // The last event of each kind stays referenced. V8 keeps a hidden class only while an object
-  // (or a literal's boilerplate) uses it: without one alive across the full GC, the next event
-  // built every map of its shape again, about 360 k instructions per 'stats' event instead of
-  // about 40 k (bench/README.md, "per full GC").
+  // The last event of each kind stays referenced while its event is listened to. V8 keeps a
+  // hidden class only while an object (or a literal's boilerplate) uses it: without one alive
+  // across the full GC, the next event built every map of its shape again through the runtime,
+  // about 360 k instructions more per 'stats' event (docs/architecture.md, item 14).
   const last: { stats?: StatsInformation; gc?: GcEvent } = {};
 
   function update(adding?: string | symbol): void {
@@ -132,6 +132,9 @@ export function attachGcEvents(
     const wantEvery = count('gc') > 0;
     if (wantFull !== full || wantEvery !== every) {
       binding.gcSetInterest(wantFull, wantEvery, RECORD_STRIDE);
+      // Nothing of a listener's stays behind once its event is no longer listened to.
+      if (!wantFull) last.stats = undefined;
+      if (!wantEvery) last.gc = undefined;
       if (wantEvery) names ??= binding.gcNames();
       full = wantFull;
       every = wantEvery;
