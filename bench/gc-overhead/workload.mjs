@@ -76,6 +76,8 @@ async function forcedGcs(minor) {
 const cpu0 = process.cpuUsage();
 const t0 = process.hrtime.bigint();
 const mode = process.env.GC_BENCH_MODE;
+if (mode !== undefined && mode !== 'full-gcs' && mode !== 'scavenges')
+  throw new Error(`GC_BENCH_MODE: expected full-gcs or scavenges (or unset), got ${mode}`);
 if (mode === 'full-gcs' || mode === 'scavenges') await forcedGcs(mode === 'scavenges');
 else work();
 const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
