@@ -145,9 +145,11 @@ Napi::Value HeapDiffStart(Environment* env, const Napi::CallbackInfo& info);
 //   freedNodes, allocatedNodes, groups: [{ what, sizeBytes, allocated, freed, retainers? }] }
 // Groups come unsorted; only groups with changes are listed.
 Napi::Value HeapDiffEnd(Environment* env, const Napi::CallbackInfo& info);
+#ifdef HEAPWATCH_TEST_SEAMS
 // heapDiffBytes(handle) -> bytes of native memory the handle holds until end().
 Napi::Value HeapDiffBytes(const Napi::CallbackInfo& info);
 // bareSnapshot() -> ms to take and delete one snapshot: the benchmarks' reference point.
 Napi::Value BareSnapshot(Environment* env, const Napi::CallbackInfo& info);
+#endif
 
 }  // namespace heapwatch
