@@ -7,7 +7,7 @@ export default defineConfig({
     pool: 'forks',
     // Two cores, and snapshots are CPU- and memory-heavy: don't run too many files at once.
     maxWorkers: 2,
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });

@@ -1,5 +1,6 @@
 #include "heap_limit.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -178,6 +179,9 @@ size_t Headroom(v8::Isolate* isolate) {
   return young < kMin ? kMin : young;
 }
 
+// What a worker gets above its heap once its snapshot is written (see OnNearHeapLimit).
+constexpr size_t kWorkerSlack = 1024 * 1024;
+
 size_t OnNearHeapLimit(void* data, size_t current, size_t initial);
 
 void Uninstall(State* s, size_t restore_to) {
@@ -257,6 +261,10 @@ size_t OnNearHeapLimit(void* data, size_t current, size_t initial) {
     // ineffective mark-compacts, a limit not above is a fatal OOM. A nested call during the
     // snapshot may already have raised the limit past `raised`: raise past that one.
     if (s->granted >= result) result = s->granted + s->headroom;
+    // A worker goes on no further than it was: the next allocation that does not fit reaches
+    // Node's callback with the heap as it was when V8 first gave up, as without heapwatch. Room
+    // for the rest of this GC only (the snapshot's own GCs were given theirs while it ran).
+    if (!s->main_thread) result = std::max(base, s->granted) + kWorkerSlack;
   }
   s->busy = false;
   return result;

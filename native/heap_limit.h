@@ -37,9 +37,12 @@ void SetRoot(const std::string& root);
 // callback removes itself, so the next time the limit is reached V8 fails as it would without
 // heapwatch and Node prints its own OOM report. The initial limit comes back on its own once the
 // heap shrinks below 95% of it (AutomaticallyRestoreInitialHeapLimit), or at Disable().
-// `main_thread`: false in a worker, which gets one snapshot whatever `max` says, and a raised
-// limit after it or after a skip, so that Node's own worker callback (terminate the worker with
-// ERR_WORKER_OUT_OF_MEMORY) handles the next attempt instead of V8 aborting the process.
+// `main_thread`: false in a worker, which gets one snapshot whatever `max` says. After it the
+// callback is gone and the limit is raised by 1 MB only, so that the worker's next failing
+// allocation reaches Node's own worker callback (which ends the worker with
+// ERR_WORKER_OUT_OF_MEMORY and adds 16 MB for its teardown) with the heap no larger than when V8
+// first gave up. Raised further, the heap could outgrow those 16 MB and V8 would abort the whole
+// process. After a skip, a worker gets the young generation's size, for the same hand-over.
 // V8 invokes only the most recently added near-heap-limit callback: while this one is
 // installed, Node's --heapsnapshot-near-heap-limit (added at startup) does not run; one added
 // later (v8.setHeapSnapshotNearHeapLimit) hides this one.

@@ -478,16 +478,32 @@ Napi::Object SummaryObject(Napi::Env env, const HeapSummary& summary) {
   return out;
 }
 
+// The table's size is reported to V8 as external memory while it is held, so that V8 collects
+// HeapDiffs that are never ended as it collects Buffers: by the memory they hold, not by their
+// few bytes on the heap.
+void Report(Napi::Env env, HeapDiffState* state, int64_t bytes) {
+  Napi::MemoryManagement::AdjustExternalMemory(env, bytes - state->reported);
+  state->reported = bytes;
+}
+
 }  // namespace
 
 Napi::Value HeapDiffStart(Environment* env, const Napi::CallbackInfo& info) {
   auto* state = new HeapDiffState();
-  auto handle = Napi::External<HeapDiffState>::New(
-      info.Env(), state, [](Napi::Env, HeapDiffState* data) { delete data; });
+  auto handle =
+      Napi::External<HeapDiffState>::New(info.Env(), state, [](Napi::Env env, HeapDiffState* data) {
+        // A HeapDiff collected without end(): its table goes back to the system now.
+        Report(env, data, 0);
+        delete data;
+#ifdef __GLIBC__
+        malloc_trim(0);
+#endif
+      });
   handle.TypeTag(&kHeapDiffTag);
   state->before.time_ms = NowMs();
   ScopedSnapshot snapshot(env);
   ReadSummary(env->isolate(), snapshot.get(), &state->names, &state->before);
+  Report(info.Env(), state, static_cast<int64_t>(state->ByteSize()));
   return handle;
 }
 
@@ -571,6 +587,7 @@ Napi::Value HeapDiffEnd(Environment* env, const Napi::CallbackInfo& info) {
   state->ended = true;
   state->before = HeapSummary();
   state->names = GroupNames();
+  Report(napi, state, 0);
   return out;
 }
 

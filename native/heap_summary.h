@@ -131,6 +131,7 @@ struct HeapDiffState {
   GroupNames names;
   HeapSummary before;
   bool ended = false;
+  int64_t reported = 0;  // bytes reported to V8 as external memory (see HeapDiffStart)
 
   size_t ByteSize() const { return sizeof(*this) + names.ByteSize() + before.ByteSize(); }
 };

@@ -1,0 +1,74 @@
+// Signals at the edges of a process's life: a storm while heapwatch loads and while the process
+// ends on its own. Once heapwatch has loaded, the snapshot signal never ends a process.
+import { describe, expect, it } from 'vitest';
+import { start, tempDir } from '../helpers.js';
+
+/** Sends `signal` to the child every `everyMs` until it exits; returns how many were sent. */
+function storm(child: ReturnType<typeof start>, everyMs: number): Promise<number> {
+  let sent = 0;
+  const timer = setInterval(() => {
+    if (child.process.exitCode === null && child.process.signalCode === null) {
+      child.process.kill('SIGUSR2');
+      sent++;
+    }
+  }, everyMs);
+  return child.exited.then(() => {
+    clearInterval(timer);
+    return sent;
+  });
+}
+
+// Each signal asks for a snapshot; in /proc that fails at once (no file can be made there), so the
+// storm costs next to nothing and the test is about the signal alone.
+const CHEAP = { NODE_HEAPDUMP_OPTIONS: 'dir=/proc/self' };
+
+describe('the snapshot signal while the process ends', () => {
+  it('15 processes that exit on their own under a SIGUSR2 storm all exit 0', async () => {
+    const runs = Array.from({ length: 15 }, async (_, i) => {
+      const child = start('script.cjs', {
+        cwd: tempDir(),
+        // Some work, then a natural exit (nothing left on the loop) at a different moment each.
+        args: [
+          `say('ready'); let x = 0; for (let k = 0; k < ${2e6 + i * 3e5}; k++) x += k; say('done', x > 0);`,
+        ],
+        env: CHEAP,
+        timeoutMs: 60_000,
+      });
+      await child.waitFor('ready', 30_000);
+      const sent = await storm(child, 1);
+      const exit = await child.exited;
+      return { code: exit.code, signal: exit.signal, sent, done: child.lines('done').length };
+    });
+    const results = await Promise.all(runs);
+    for (const r of results)
+      expect(r, JSON.stringify(results)).toMatchObject({ code: 0, signal: null, done: 1 });
+    expect(results.reduce((n, r) => n + r.sent, 0)).toBeGreaterThan(15);
+  });
+
+  it('process.exit() under a SIGUSR2 storm exits with its code', async () => {
+    const runs = Array.from({ length: 5 }, async () => {
+      const child = start('script.cjs', {
+        cwd: tempDir(),
+        args: [`say('ready'); setTimeout(() => process.exit(7), 300);`],
+        env: CHEAP,
+      });
+      await child.waitFor('ready', 30_000);
+      await storm(child, 1);
+      return (await child.exited).code;
+    });
+    expect(await Promise.all(runs)).toEqual([7, 7, 7, 7, 7]);
+  });
+});
+
+describe('the snapshot signal while heapwatch loads', () => {
+  it('a storm from before require() to after it: handled from the moment require() returns', async () => {
+    const dir = tempDir();
+    const child = start('load-under-signals.cjs', { cwd: dir, env: CHEAP, timeoutMs: 60_000 });
+    await child.waitFor('guarded', 30_000);
+    const sent = storm(child, 2);
+    expect(await child.exited).toMatchObject({ code: 0, signal: null });
+    expect(child.lines('loaded')).toHaveLength(1);
+    expect(child.lines('end')).toHaveLength(1);
+    expect(await sent).toBeGreaterThan(10);
+  });
+});
