@@ -1,18 +1,26 @@
 #!/usr/bin/env node
-// Build the prebuilt binaries that the npm tarball carries: one per supported Node major
-// (the addon uses V8's C++ API, so a binary is tied to one NODE_MODULE_VERSION), for this
-// platform, with prebuildify, into prebuilds/<platform>-<arch>/heapwatch.abi<N>.glibc.node.
-// node-gyp-build (the loader and the install script) picks the one for the running Node.
+// Build the prebuilt binaries that the npm tarball carries: one per supported Node major (the
+// addon uses V8's C++ API, so a binary is tied to one NODE_MODULE_VERSION) and per arch (x64,
+// arm64), with prebuildify, into prebuilds/linux-<arch>/heapwatch.abi<N>.glibc.node.
+// node-gyp-build (the install script) and src/native.ts (the loader) pick the one for the
+// running Node.
 //
-//   node scripts/prebuild.mjs [majors...] [--force] [--no-verify] [--jobs N]
+//   node scripts/prebuild.mjs [majors...] [--arch x64,arm64] [--force] [--no-verify] [--jobs N]
 //
-// Headers and binaries come from node-<platform>-<arch>@<major> (scripts/lib/node-dist.mjs).
+// Every binary is compiled and linked by Zig for glibc 2.28 with libc++ linked statically and
+// hidden (scripts/lib/toolchain.mjs; docs/prebuilds.md says why), so it loads on RHEL 8 and
+// later and needs no libstdc++ at all. Headers come from node-linux-<arch>@<major>
+// (scripts/lib/node-dist.mjs), the toolchain from npm too, both cached in ~/.cache/heapwatch.
 // The build runs in a copy of the native sources under .tmp/, so build/ (the addon for the
-// system node, used by the tests) is left alone. A binary newer than every native source is
-// kept unless --force. Each binary is then loaded by its own Node, through dist/ with
-// PREBUILDS_ONLY=1, and must write a heap snapshot and report a full GC.
+// system node, used by the tests) is left alone. A binary newer than every native source that
+// still meets the floor is kept unless --force.
+//
+// Each binary is then checked: its ELF headers against the symbol floor (scripts/lib/
+// symbol-floor.mjs: no GLIBC_ above 2.28, no GLIBCXX/CXXABI above RHEL 8's, nothing exported but
+// the module's entry points; a binary that fails is a failed build), and, for x64, run by its own
+// Node from a package directory without build/: a snapshot written and parsed, a HeapDiff, a
+// 'stats' event after gc(). The arm64 binaries run under qemu-user in `npm run test:arm64`.
 
-import { spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -27,7 +35,6 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   banner,
-  capture,
   envFor,
   green,
   killCurrent,
@@ -39,17 +46,19 @@ import {
   SUPPORTED_MAJORS,
   setTag,
 } from './lib/node-dist.mjs';
+import { exercise, stagePackage } from './lib/stage-package.mjs';
+import { checkPrebuild } from './lib/symbol-floor.mjs';
+import { PREBUILD_ARCHES, provideZig, toolchainEnv } from './lib/toolchain.mjs';
 
 setTag('prebuild');
 
 const NATIVE_INPUTS = ['binding.gyp', 'native'];
 const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
-const libc = existsSync('/etc/alpine-release') ? 'musl' : 'glibc';
-const prebuildDir = path.join(repoRoot, 'prebuilds', `${process.platform}-${process.arch}`);
 
 function parseArgs(argv) {
   const opts = {
     majors: [],
+    arches: PREBUILD_ARCHES,
     force: false,
     verify: true,
     jobs: os.availableParallelism?.() ?? os.cpus().length,
@@ -59,9 +68,12 @@ function parseArgs(argv) {
     if (a === '--force') opts.force = true;
     else if (a === '--no-verify') opts.verify = false;
     else if (a === '--jobs') opts.jobs = Math.max(1, Number.parseInt(argv[++i], 10) || 1);
+    else if (a === '--arch') opts.arches = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (/^\d+$/.test(a)) opts.majors.push(Number(a));
     else if (a === '-h' || a === '--help') {
-      console.log('usage: node scripts/prebuild.mjs [majors...] [--force] [--no-verify] [--jobs N]');
+      console.log(
+        'usage: node scripts/prebuild.mjs [majors...] [--arch x64,arm64] [--force] [--no-verify] [--jobs N]',
+      );
       process.exit(0);
     } else {
       console.error(`prebuild: unknown argument "${a}"`);
@@ -69,6 +81,13 @@ function parseArgs(argv) {
     }
   }
   if (opts.majors.length === 0) opts.majors = SUPPORTED_MAJORS;
+  const bad = opts.arches.filter((a) => !PREBUILD_ARCHES.includes(a));
+  if (bad.length || opts.arches.length === 0) {
+    console.error(
+      `prebuild: --arch takes ${PREBUILD_ARCHES.join(',')} (a comma-separated list), got "${bad.join(',')}"`,
+    );
+    process.exit(2);
+  }
   return opts;
 }
 
@@ -93,64 +112,15 @@ function resolveBin(name, rel) {
   return file;
 }
 
-// The check each binary must pass under its own Node: load heapwatch from dist/ with only
-// prebuilds allowed, make sure node-gyp-build chose this binary, write and parse a snapshot,
-// and receive a 'stats' event after gc().
-const VERIFY = `
-const fs = require('node:fs');
-const path = require('node:path');
-const [root, expected, out] = process.argv.slice(1);
-const chosen = require(path.join(root, 'node_modules/node-gyp-build')).path(root);
-if (path.basename(chosen) !== expected) throw new Error('node-gyp-build chose ' + chosen);
-const hw = require(path.join(root, 'dist/index.cjs'));
-if (!hw.writeSnapshot(out)) throw new Error('writeSnapshot returned false');
-const snap = JSON.parse(fs.readFileSync(out, 'utf8'));
-if (!snap.snapshot || !(snap.snapshot.node_count > 1000)) throw new Error('not a heap snapshot');
-fs.rmSync(out);
-const timer = setTimeout(() => { console.error('no stats event within 10 s'); process.exit(1); }, 10000);
-hw.once('stats', (s) => {
-  clearTimeout(timer);
-  console.log('ok node ' + process.version + ' abi ' + process.versions.modules + ': snapshot of ' +
-    snap.snapshot.node_count + ' nodes, stats num_full_gc=' + s.num_full_gc);
-});
-hw.gc();
-`;
-
+/** Runs the x64 binary under its own Node from a package directory that has no build/. */
 function verify(node, file) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'heapwatch-prebuild-'));
   try {
-    const env = envFor(node);
-    env.PREBUILDS_ONLY = '1';
-    const r = spawnSync(
-      node.bin,
-      ['-e', VERIFY, repoRoot, path.basename(file), path.join(dir, 'v.heapsnapshot')],
-      { cwd: dir, env, encoding: 'utf8', timeout: 60_000 },
-    );
-    const out = `${r.stdout}${r.stderr}`.trim();
-    return { ok: r.status === 0, out };
+    const rel = path.relative(repoRoot, file);
+    const root = stagePackage(path.join(dir, 'pkg'), [rel]);
+    return exercise({ cmd: node.bin, args: [], env: envFor(node) }, root, rel, dir, 60);
   } finally {
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** GLIBC_/GLIBCXX_ symbol versions a binary needs (the oldest system it loads on). */
-function needs(file) {
-  try {
-    const out = capture('objdump', ['-T', file], { timeoutSec: 30 });
-    const max = (prefix) =>
-      [...out.matchAll(new RegExp(`\\b${prefix}_([0-9.]+)\\b`, 'g'))]
-        .map((m) => m[1])
-        .sort((a, b) => {
-          const pa = a.split('.').map(Number);
-          const pb = b.split('.').map(Number);
-          for (let i = 0; i < Math.max(pa.length, pb.length); i++)
-            if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
-          return 0;
-        })
-        .at(-1) ?? '-';
-    return `GLIBC ${max('GLIBC')}, GLIBCXX ${max('GLIBCXX')}`;
-  } catch {
-    return 'objdump unavailable';
   }
 }
 
@@ -162,79 +132,113 @@ async function main() {
     console.error(red('prebuild: dist/ is missing; run npm run build:ts first (or pass --no-verify)'));
     process.exit(2);
   }
+  const toolchain = await provideZig();
   const inputsAt = newestInput();
   const stage = path.join(repoRoot, '.tmp', 'prebuild-src');
   const rows = [];
-  for (const major of opts.majors) {
-    const row = { major, version: '-', file: '-', build: '-', verify: '-', size: '-', needs: '-' };
-    rows.push(row);
-    let node;
-    try {
-      node = await provideNode(major);
-    } catch (err) {
-      console.error(red(`prebuild: node ${major}: ${err.message}`));
-      row.build = 'FETCH ERROR';
-      continue;
-    }
-    row.version = node.version;
-    const abi = capture(node.bin, ['-p', 'process.versions.modules'], { timeoutSec: 30 }).trim();
-    const name = `${pkg.name}.abi${abi}.${libc}.node`;
-    const file = path.join(prebuildDir, name);
-    row.file = name;
-    if (!opts.force && existsSync(file) && statSync(file).mtimeMs > inputsAt) {
-      row.build = 'up to date';
-    } else {
-      banner(`node ${node.version} (abi ${abi}): prebuildify`);
-      rmSync(stage, { recursive: true, force: true });
-      mkdirSync(stage, { recursive: true });
-      for (const p of [...NATIVE_INPUTS, 'package.json'])
-        cpSync(path.join(repoRoot, p), path.join(stage, p), { recursive: true });
-      const env = envFor(node);
-      // node-gyp reads its options from npm_config_* too; this is how prebuildify's node-gyp
-      // gets the headers of this Node instead of downloading them.
-      env.npm_config_nodedir = node.nodedir;
-      env.JOBS = String(opts.jobs);
-      env.PREBUILD_NODE_GYP = nodeGyp;
-      const r = await run(
-        node.bin,
-        [
-          prebuildify,
-          `--target=${node.version}`,
-          '--no-napi',
-          '--tag-libc',
-          '--strip',
-          `--out=${repoRoot}`,
-          `--cwd=${stage}`,
-        ],
-        { cwd: stage, env, timeoutSec: 900, label: `prebuildify (node ${node.version})` },
-      );
-      row.build = r.ok && existsSync(file) ? `ok ${r.seconds.toFixed(0)}s` : 'FAIL';
-      if (!r.ok || !existsSync(file)) continue;
-    }
-    row.size = `${(statSync(file).size / 1024).toFixed(0)} KiB`;
-    row.needs = needs(file);
-    if (opts.verify) {
-      const v = verify(node, file);
-      row.verify = v.ok ? 'ok' : 'FAIL';
-      console.log(v.ok ? v.out : red(`prebuild: ${name} under node ${node.version}:\n${v.out}`));
+  for (const arch of opts.arches) {
+    for (const major of opts.majors) {
+      const row = {
+        arch,
+        major,
+        version: '-',
+        file: '-',
+        build: '-',
+        floor: '-',
+        verify: '-',
+        size: '-',
+        needs: '-',
+      };
+      rows.push(row);
+      let node;
+      try {
+        node = await provideNode(major, { arch });
+      } catch (err) {
+        console.error(red(`prebuild: node ${major} ${arch}: ${err.message}`));
+        row.build = 'FETCH ERROR';
+        continue;
+      }
+      row.version = node.version;
+      // prebuildify's name for it, which node-gyp-build and src/native.ts prebuildFor() look for.
+      const rel = path.join('prebuilds', `linux-${arch}`, `${pkg.name}.abi${node.abi}.glibc.node`);
+      const file = path.join(repoRoot, rel);
+      row.file = rel;
+      const fresh =
+        !opts.force &&
+        existsSync(file) &&
+        statSync(file).mtimeMs > inputsAt &&
+        checkPrebuild(file, arch).problems.length === 0;
+      if (fresh) {
+        row.build = 'up to date';
+      } else {
+        banner(`node ${node.version} ${arch} (abi ${node.abi}): prebuildify`);
+        rmSync(stage, { recursive: true, force: true });
+        mkdirSync(stage, { recursive: true });
+        for (const p of [...NATIVE_INPUTS, 'package.json'])
+          cpSync(path.join(repoRoot, p), path.join(stage, p), { recursive: true });
+        // The host's Node runs prebuildify and node-gyp; the headers are the target's.
+        const host = arch === process.arch ? node : await provideNode(major);
+        const env = { ...envFor(host), ...toolchainEnv(toolchain, arch) };
+        // node-gyp reads its options from npm_config_* too; this is how prebuildify's node-gyp
+        // gets the headers of this Node instead of downloading them.
+        env.npm_config_nodedir = node.nodedir;
+        env.JOBS = String(opts.jobs);
+        env.PREBUILD_NODE_GYP = nodeGyp;
+        // The libc the binary is for (zig targets glibc), whatever the build machine's is.
+        env.PREBUILD_LIBC = 'glibc';
+        rmSync(file, { force: true });
+        const r = await run(
+          host.bin,
+          [
+            prebuildify,
+            `--target=${node.version}`,
+            `--arch=${arch}`,
+            '--no-napi',
+            '--tag-libc',
+            `--out=${repoRoot}`,
+            `--cwd=${stage}`,
+          ],
+          { cwd: stage, env, timeoutSec: 900, label: `prebuildify (node ${node.version} ${arch})` },
+        );
+        row.build = r.ok && existsSync(file) ? `ok ${r.seconds.toFixed(0)}s` : 'FAIL';
+        if (!r.ok || !existsSync(file)) continue;
+      }
+      row.size = `${(statSync(file).size / 1024).toFixed(0)} KiB`;
+      const floor = checkPrebuild(file, arch);
+      row.needs = floor.needs;
+      row.floor = floor.problems.length ? 'FAIL' : 'ok';
+      for (const p of floor.problems) console.log(red(`prebuild: ${rel}: ${p}`));
+      if (!opts.verify) row.verify = 'not run (--no-verify)';
+      else if (arch !== process.arch) row.verify = 'test:arm64 (qemu)';
+      else {
+        const v = verify(node, file);
+        row.verify = v.ok ? 'ok' : 'FAIL';
+        console.log(v.ok ? v.line : red(`prebuild: ${rel} under node ${node.version}:\n${v.out}`));
+      }
     }
   }
   rmSync(stage, { recursive: true, force: true });
 
   banner('prebuilds');
-  const head = ['node', 'file', 'build', 'verify', 'size', 'needs'];
-  const body = rows.map((r) => [r.version, r.file, r.build, r.verify, r.size, r.needs]);
+  const head = ['node', 'file', 'build', 'floor', 'verify', 'size', 'needs'];
+  const body = rows.map((r) => [r.version, r.file, r.build, r.floor, r.verify, r.size, r.needs]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   console.log(line(head));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const b of body) console.log(line(b));
-  const bad = rows.filter((r) => !/^(ok|up to date)/.test(r.build) || r.verify === 'FAIL');
+  const bad = rows.filter(
+    (r) => !/^(ok|up to date)/.test(r.build) || r.floor === 'FAIL' || r.verify === 'FAIL',
+  );
   if (bad.length) {
-    console.log(red(`\nprebuild: failed for node ${bad.map((r) => r.major).join(', ')}`));
+    console.log(red(`\nprebuild: failed for ${bad.map((r) => `node ${r.major} ${r.arch}`).join(', ')}`));
     process.exit(1);
   }
-  note(green(`${rows.length} prebuilds ready in ${path.relative(repoRoot, prebuildDir)}`));
+  note(
+    green(
+      `${rows.length} prebuilds ready in prebuilds/ (${opts.arches.map((a) => `linux-${a}`).join(', ')})`,
+    ),
+  );
 }
 
 for (const sig of ['SIGINT', 'SIGTERM']) {

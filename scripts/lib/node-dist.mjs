@@ -3,12 +3,15 @@
 //
 // Each Node comes from the npm package `node-<platform>-<arch>@<version>` (bin/node, and
 // include/node with common.gypi), unpacked into a cache outside the repo:
-// ${HEAPWATCH_NODE_CACHE:-${XDG_CACHE_HOME:-~/.cache}/heapwatch}/node-<version>/package.
+// ${HEAPWATCH_NODE_CACHE:-${XDG_CACHE_HOME:-~/.cache}/heapwatch}/node-<version>/package for this
+// machine's arch, node-<version>-<arch>/package for another one (linux-arm64 on an x64 host: its
+// headers build the arm64 prebuilds, its binary runs under qemu-user in scripts/test-arm64.mjs).
 // The system node is used for its own major when its headers are installed.
 //
 // Plain Node ESM without dependencies.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +19,9 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SUPPORTED_MAJORS = [20, 22, 24, 26];
-export const pkgName = `node-${process.platform}-${process.arch}`;
+/** The npm package that carries Node for `arch` (process.arch names: x64, arm64). */
+export const pkgNameFor = (arch = process.arch) => `node-${process.platform}-${arch}`;
+export const pkgName = pkgNameFor();
 
 export function defaultCache() {
   return (
@@ -128,6 +133,14 @@ function headerVersion(includeNodeDir) {
   }
 }
 
+/** NODE_MODULE_VERSION from a Node's headers: the ABI a binary built against them is for. */
+export function headerAbi(includeNodeDir) {
+  const h = readFileSync(path.join(includeNodeDir, 'node_version.h'), 'utf8');
+  const m = h.match(/#define\s+NODE_MODULE_VERSION\s+(\d+)/);
+  if (!m) throw new Error(`${includeNodeDir}/node_version.h defines no NODE_MODULE_VERSION`);
+  return Number(m[1]);
+}
+
 // What node-gyp's --nodedir must hold: include/node/{node.h,common.gypi}.
 export function checkNodedir(nodedir, version) {
   const inc = path.join(nodedir, 'include', 'node');
@@ -160,7 +173,12 @@ export function systemNodedir() {
   return null;
 }
 
-function latestForMajor(major, cacheDir) {
+// The cache directory of one release: node-<version> for this machine's arch (the layout the
+// cache had before other arches), node-<version>-<arch> for another.
+const cacheName = (version, arch) => (arch === process.arch ? `node-${version}` : `node-${version}-${arch}`);
+
+function latestForMajor(major, cacheDir, arch) {
+  const pkgName = pkgNameFor(arch);
   try {
     const out = capture('npm', ['view', `${pkgName}@${major}`, 'version', '--json']);
     const versions = [].concat(JSON.parse(out)).filter((v) => v.startsWith(`${major}.`));
@@ -170,7 +188,9 @@ function latestForMajor(major, cacheDir) {
     // Offline: fall back to the newest cached release of that major.
     const cached = existsSync(cacheDir)
       ? readdirSync(cacheDir)
-          .map((d) => d.match(/^node-(\d+\.\d+\.\d+)$/)?.[1])
+          .map((d) => d.match(/^node-(\d+\.\d+\.\d+)(?:-([a-z0-9]+))?$/))
+          .filter((m) => m && (m[2] ?? process.arch) === arch)
+          .map((m) => m[1])
           .filter((v) => v?.startsWith(`${major}.`))
           .sort(compareVersions)
       : [];
@@ -183,56 +203,90 @@ function latestForMajor(major, cacheDir) {
 }
 
 /**
- * Returns { major, version, bin, nodedir, source } for one major, fetching it when needed.
- * opts: { cache, useSystem = true, fetchTimeout = 600 }.
+ * `npm pack <spec>` and unpack it into `home` (home/package/...), replacing what was there only
+ * once the new copy is whole. With `integrity` (npm's sha512-<base64>), the tarball must match it:
+ * a pinned toolchain stays the bytes that were checked.
+ */
+export async function unpackNpmPackage(spec, home, { timeoutSec = 600, integrity } = {}) {
+  banner(`fetch ${spec}`);
+  const parent = path.dirname(home);
+  mkdirSync(parent, { recursive: true });
+  const tmp = mkdtempSync(path.join(parent, `.fetch-${path.basename(home)}-`));
+  try {
+    const packed = await run('npm', ['pack', spec, '--pack-destination', tmp, '--silent'], {
+      cwd: tmp,
+      timeoutSec,
+      label: `npm pack ${spec}`,
+    });
+    if (!packed.ok) throw new Error(`npm pack ${spec} failed`);
+    const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
+    if (!tgz) throw new Error(`npm pack left no tarball in ${tmp}`);
+    if (integrity) {
+      const got = `sha512-${createHash('sha512')
+        .update(readFileSync(path.join(tmp, tgz)))
+        .digest('base64')}`;
+      if (got !== integrity) throw new Error(`${spec}: tarball is ${got}, expected ${integrity}`);
+    }
+    const unpacked = await run('tar', ['-xzf', tgz], { cwd: tmp, timeoutSec, label: 'tar' });
+    if (!unpacked.ok) throw new Error(`could not unpack ${tgz}`);
+    rmSync(path.join(tmp, tgz), { force: true });
+    rmSync(home, { recursive: true, force: true });
+    renameSync(tmp, home);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Returns { major, version, arch, abi, bin, nodedir, source } for one major, fetching it when
+ * needed. opts: { cache, useSystem = true, fetchTimeout = 600, arch = process.arch }. For another
+ * arch than this machine's, `bin` cannot run here (scripts/lib/qemu.mjs runs it) and its version
+ * is read from its headers and package.json instead of from the binary.
  */
 export async function provideNode(
   major,
-  { cache = defaultCache(), useSystem = true, fetchTimeout = 600 } = {},
+  { cache = defaultCache(), useSystem = true, fetchTimeout = 600, arch = process.arch } = {},
 ) {
-  if (useSystem && Number(process.versions.node.split('.')[0]) === major) {
+  const native = arch === process.arch;
+  const pkgName = pkgNameFor(arch);
+  if (native && useSystem && Number(process.versions.node.split('.')[0]) === major) {
     const nodedir = systemNodedir();
     if (nodedir)
-      return { major, version: process.versions.node, bin: process.execPath, nodedir, source: 'system' };
+      return {
+        major,
+        version: process.versions.node,
+        arch,
+        abi: Number(process.versions.modules),
+        bin: process.execPath,
+        nodedir,
+        source: 'system',
+      };
     note(`no headers found for the system node ${process.versions.node}; fetching ${pkgName}@${major}`);
   }
-  const version = latestForMajor(major, cache);
-  const home = path.join(cache, `node-${version}`);
+  const version = latestForMajor(major, cache, arch);
+  const home = path.join(cache, cacheName(version, arch));
   const pkg = path.join(home, 'package');
   const bin = path.join(pkg, 'bin', process.platform === 'win32' ? 'node.exe' : 'node');
   let source = 'cache';
   if (!existsSync(bin) || checkNodedir(pkg, version)) {
     source = 'fetched';
-    banner(`fetch ${pkgName}@${version}`);
-    mkdirSync(cache, { recursive: true });
-    const tmp = mkdtempSync(path.join(cache, `.fetch-${version}-`));
-    try {
-      const packed = await run(
-        'npm',
-        ['pack', `${pkgName}@${version}`, '--pack-destination', tmp, '--silent'],
-        {
-          cwd: tmp,
-          timeoutSec: fetchTimeout,
-          label: `npm pack ${pkgName}@${version}`,
-        },
-      );
-      if (!packed.ok) throw new Error(`npm pack ${pkgName}@${version} failed`);
-      const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
-      if (!tgz) throw new Error(`npm pack left no tarball in ${tmp}`);
-      const unpacked = await run('tar', ['-xzf', tgz], { cwd: tmp, timeoutSec: fetchTimeout, label: 'tar' });
-      if (!unpacked.ok) throw new Error(`could not unpack ${tgz}`);
-      rmSync(path.join(tmp, tgz), { force: true });
-      rmSync(home, { recursive: true, force: true });
-      renameSync(tmp, home);
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
+    await unpackNpmPackage(`${pkgName}@${version}`, home, { timeoutSec: fetchTimeout });
   }
   const problem = checkNodedir(pkg, version);
   if (problem) throw new Error(problem);
-  const actual = nodeVersionOf(bin);
+  const actual = native
+    ? nodeVersionOf(bin)
+    : JSON.parse(readFileSync(path.join(pkg, 'package.json'), 'utf8')).version;
   if (actual !== version) throw new Error(`${bin} reports ${actual}, expected ${version}`);
-  return { major, version, bin, nodedir: pkg, source };
+  return {
+    major,
+    version,
+    arch,
+    abi: headerAbi(path.join(pkg, 'include', 'node')),
+    bin,
+    nodedir: pkg,
+    source,
+  };
 }
 
 // ---------------------------------------------------------------- building for a node
