@@ -12,8 +12,9 @@
 // later and needs no libstdc++ at all. Headers come from node-linux-<arch>@<major>
 // (scripts/lib/node-dist.mjs), the toolchain from npm too, both cached in ~/.cache/heapwatch.
 // The build runs in a copy of the native sources under .tmp/, so build/ (the addon for the
-// system node, used by the tests) is left alone. A binary newer than every native source that
-// still meets the floor is kept unless --force.
+// system node, used by the tests) is left alone. A binary newer than every native source and
+// than the build recipe (scripts/lib/toolchain.mjs, exports.map) that still meets the floor is
+// kept unless --force.
 //
 // Each binary is then checked: its ELF headers against the symbol floor (scripts/lib/
 // symbol-floor.mjs: no GLIBC_ above 2.28, no GLIBCXX/CXXABI above RHEL 8's, nothing exported but
@@ -53,6 +54,8 @@ import { PREBUILD_ARCHES, provideZig, toolchainEnv } from './lib/toolchain.mjs';
 setTag('prebuild');
 
 const NATIVE_INPUTS = ['binding.gyp', 'native'];
+// How the binaries are compiled and linked: a change there makes every binary stale too.
+const RECIPE = ['scripts/lib/toolchain.mjs', 'scripts/lib/exports.map'];
 const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 
 function parseArgs(argv) {
@@ -91,7 +94,7 @@ function parseArgs(argv) {
   return opts;
 }
 
-/** Newest modification time among the files that make the addon. */
+/** Newest modification time among the files that make the addon and the build recipe. */
 function newestInput() {
   let newest = 0;
   const visit = (p) => {
@@ -99,7 +102,7 @@ function newestInput() {
     if (st.isDirectory()) for (const f of readdirSync(p)) visit(path.join(p, f));
     else newest = Math.max(newest, st.mtimeMs);
   };
-  for (const p of NATIVE_INPUTS) visit(path.join(repoRoot, p));
+  for (const p of [...NATIVE_INPUTS, ...RECIPE]) visit(path.join(repoRoot, p));
   return newest;
 }
 

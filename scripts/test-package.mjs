@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Test the npm tarball as users get it: `npm pack` (which builds the prebuilt binaries), then
 // fresh projects outside the repo that install the tarball and run programs against it.
+// Before any install, every prebuilt binary in the tarball (linux-x64 and linux-arm64) is checked
+// against the symbol floor (scripts/lib/symbol-floor.mjs: glibc 2.28, RHEL 8's libstdc++); the
+// arm64 ones run under qemu-user in scripts/test-arm64.mjs.
 //
 //   node scripts/test-package.mjs [--tarball FILE] [--majors "20 26"] [--keep]
 //
@@ -37,6 +40,8 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { banner, green, provideNode, red, repoRoot, SUPPORTED_MAJORS, setTag } from './lib/node-dist.mjs';
+import { checkPrebuild } from './lib/symbol-floor.mjs';
+import { PREBUILD_ARCHES } from './lib/toolchain.mjs';
 
 setTag('test:package');
 const started = Date.now();
@@ -433,24 +438,52 @@ async function pack() {
   if (start < 0) fail('npm pack printed no JSON report', tail(r.out, 40));
   const info = JSON.parse(r.stdout.slice(start))[0];
   const files = info.files.map((f) => f.path);
-  const abis = files
-    .map((f) => f.match(/^prebuilds\/linux-x64\/heapwatch\.abi(\d+)\.glibc\.node$/)?.[1])
-    .filter(Boolean);
   check(
     'npm pack: tarball built',
     true,
-    `${info.filename}, ${(info.size / 1024).toFixed(0)} KiB packed, ${files.length} files, ${r.seconds.toFixed(0)}s`,
+    `${info.filename}, ${(info.size / 1024).toFixed(0)} KiB packed, ${(info.unpackedSize / 1024).toFixed(0)} KiB unpacked, ${files.length} files, ${r.seconds.toFixed(0)}s`,
   );
-  check(
-    'tarball: a prebuild for each supported ABI',
-    ['115', '127', '137', '147'].every((a) => abis.includes(a)),
-    `abi ${abis.join(', ')}`,
-  );
+  for (const arch of PREBUILD_ARCHES) {
+    const abis = files
+      .map((f) => f.match(new RegExp(`^prebuilds/linux-${arch}/heapwatch\\.abi(\\d+)\\.glibc\\.node$`))?.[1])
+      .filter(Boolean);
+    check(
+      `tarball: a linux-${arch} prebuild for each supported ABI`,
+      ['115', '127', '137', '147'].every((a) => abis.includes(a)),
+      `abi ${abis.join(', ')}`,
+    );
+  }
   check(
     'tarball: no tests, build/, bench/, src/',
     !files.some((f) => /^(test|build|bench|src|demo|scripts)\//.test(f)),
   );
   return path.join(dest, info.filename);
+}
+
+// Each binary as the tarball has it, read from its ELF headers: what it needs of the system must
+// be on RHEL 8 (glibc 2.28, GCC 8's libstdc++) and later, and it exports nothing but the
+// module's entry points. A binary that breaks the floor fails here, whatever built it.
+function symbolFloor(tarball) {
+  const dir = path.join(work, 'unpacked');
+  mkdirSync(dir);
+  const r = exec('tar', ['-xzf', tarball, '-C', dir]);
+  if (r.code !== 0) fail(`tar -xzf ${tarball} exited ${r.code}`, tail(r.out));
+  const prebuilds = path.join(dir, 'package', 'prebuilds');
+  const binaries = (existsSync(prebuilds) ? readdirSync(prebuilds, { recursive: true }) : [])
+    .filter((f) => f.endsWith('.node'))
+    .map((f) => `prebuilds/${f}`)
+    .sort();
+  check(
+    'tarball: prebuilt binaries to check against the symbol floor',
+    binaries.length > 0,
+    `${binaries.length}`,
+  );
+  for (const rel of binaries) {
+    const arch = rel.split('/')[1].replace(/^linux-/, '');
+    const { problems, needs } = checkPrebuild(path.join(dir, 'package', rel), arch);
+    check(`symbol floor: ${rel}`, problems.length === 0, problems.length ? problems.join('; ') : needs);
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 async function noCompiler(node, tarball, provesHiding) {
@@ -749,6 +782,8 @@ async function main() {
   });
   if (!tarball) return;
   if (opt('--tarball')) console.log(`test:package: using ${tarball}`);
+  banner('symbol floor of the prebuilt binaries');
+  await step('symbol floor', () => symbolFloor(tarball));
 
   const nodes = new Map();
   for (const major of majors) {

@@ -129,7 +129,8 @@ export interface TestBinding extends Binding {
 /** The package root: dist/ and src/ both sit one level below it. */
 export const packageRoot = join(__dirname, '..');
 
-export const SUPPORTED_NODE = '20, 22, 24 and 26 (linux-x64 prebuilt; elsewhere built from source)';
+export const SUPPORTED_NODE =
+  '20, 22, 24 and 26 (prebuilt for linux-x64 and linux-arm64 with glibc 2.28+; elsewhere built from source)';
 
 /**
  * Loads the addon: a build from source (build/Release, then build/Debug) if it is for this Node,
@@ -199,6 +200,12 @@ export function loadError(root: string, cause: unknown): HeapwatchError {
       `Reason: ${(cause as Error)?.message?.split('\n')[0] ?? String(cause)}`,
       'What to do:',
       `  - use a supported Node.js: ${SUPPORTED_NODE};`,
+      // The same rule as prebuildFor(): here the glibc binaries in prebuilds/ are passed over.
+      ...(existsSync('/etc/alpine-release')
+        ? [
+            '  - Alpine (musl) has no prebuilt binary: `apk add python3 make g++`, then `npm rebuild heapwatch`;',
+          ]
+        : []),
       '  - after changing Node versions, if heapwatch was built from source: ' +
         '`npm rebuild heapwatch --build-from-source`;',
       '  - to build from source, install python3, make and a C++20 compiler (g++ 10+ or clang 12+),',

@@ -54,7 +54,7 @@ export function compareVersions(a, b) {
 /**
  * Parses `readelf -W -h -d -V --dyn-syms` output: { machine, needed: [lib], versions:
  * [{ file, name }] (the version needs), exports: [name] (defined global or weak, default
- * visibility) }.
+ * visibility), imports: [name] (undefined) }.
  */
 export function parseReadelf(text) {
   const machine = text.match(/^\s*Machine:\s*(.+?)\s*$/m)?.[1] ?? null;
@@ -69,17 +69,22 @@ export function parseReadelf(text) {
     if (n && file) versions.push({ file, name: n[1] });
   }
   const exports = [];
+  const imports = [];
   const dynsym = text.split(/^Symbol table '\.dynsym'/m)[1]?.split(/^\S/m)[0] ?? '';
   for (const line of dynsym.split('\n')) {
     // Num: Value Size Type Bind Vis Ndx Name
     const c = line.trim().split(/\s+/);
     if (c.length < 8 || !/^\d+:$/.test(c[0])) continue;
     const [, , , type, bind, vis, ndx, name] = c;
-    if (ndx === 'UND' || (bind !== 'GLOBAL' && bind !== 'WEAK') || vis !== 'DEFAULT') continue;
+    if (ndx === 'UND') {
+      imports.push(name.replace(/@.*$/, ''));
+      continue;
+    }
+    if ((bind !== 'GLOBAL' && bind !== 'WEAK') || vis !== 'DEFAULT') continue;
     if (type === 'SECTION' || type === 'FILE') continue;
     exports.push(name.replace(/@.*$/, ''));
   }
-  return { machine, needed, versions, exports };
+  return { machine, needed, versions, exports, imports };
 }
 
 /** Reads one ELF file with readelf; throws when readelf is missing or the file is no ELF. */
@@ -126,6 +131,11 @@ export function floorProblems(req, { floor = FLOOR, arch, moduleExports = false 
     if (compareVersions(m[2], floor[m[1]]) > 0)
       problems.push(`needs ${name} from ${file}, newer than ${m[1]}_${floor[m[1]]}`);
   }
+  // libc++'s inline namespace in a symbol the binary takes from Node: an API with std:: types
+  // in its signature, which Node (built with libstdc++) defines under other names, if at all.
+  const libcxx = (req.imports ?? []).filter((s) => s.includes('NSt3__1'));
+  if (libcxx.length)
+    problems.push(`imports symbols with libc++ types from Node (${libcxx.slice(0, 3).join(', ')})`);
   if (moduleExports) {
     const extra = req.exports.filter((s) => !MODULE_EXPORTS.includes(s));
     if (extra.length)
