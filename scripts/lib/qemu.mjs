@@ -1,7 +1,8 @@
 // Running an arm64 Node on an x64 machine: qemu-user (Debian's qemu-user-static) and the arm64
-// shared libraries that Node's binary needs (Debian's cross packages put glibc, libstdc++ and
-// libgcc_s under /usr/aarch64-linux-gnu). Installed with apt-get when missing, as CI (root,
-// Debian) can; elsewhere the error says what to install.
+// shared libraries that Node's binary needs (Debian's cross packages put glibc, libstdc++,
+// libgcc_s and libatomic under /usr/aarch64-linux-gnu). Installed with apt-get when missing, as
+// CI (root, Debian) can; elsewhere the error says what to install. The arm64 Node is run as
+// `qemu-aarch64-static -L /usr/aarch64-linux-gnu node ...`, so no binfmt registration is needed.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -9,7 +10,7 @@ import path from 'node:path';
 import { banner, note } from './node-dist.mjs';
 
 const SYSROOT = '/usr/aarch64-linux-gnu';
-// libatomic: Node 26's binary needs it.
+// libatomic.so.1: Node 26's binary needs it (20-24 do not).
 const LIBS = [
   'ld-linux-aarch64.so.1',
   'libc.so.6',
