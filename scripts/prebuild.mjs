@@ -2,7 +2,7 @@
 // Build the prebuilt binaries that the npm tarball carries: one per supported Node major (the
 // addon uses V8's C++ API, so a binary is tied to one NODE_MODULE_VERSION) and per arch (x64,
 // arm64), with prebuildify, into prebuilds/linux-<arch>/heapwatch.abi<N>.glibc.node.
-// node-gyp-build (the install script) and src/native.ts (the loader) pick the one for the
+// node-gyp-build (the install script) and src/binding.ts (the loader) pick the one for the
 // running Node.
 //
 //   node scripts/prebuild.mjs [majors...] [--arch x64,arm64] [--force] [--no-verify] [--jobs N]
@@ -162,7 +162,7 @@ async function main() {
         continue;
       }
       row.version = node.version;
-      // prebuildify's name for it, which node-gyp-build and src/native.ts prebuildFor() look for.
+      // prebuildify's name for it, which node-gyp-build and prebuildFor() in src/binding.ts look for.
       const rel = path.join('prebuilds', `linux-${arch}`, `${pkg.name}.abi${node.abi}.glibc.node`);
       const file = path.join(repoRoot, rel);
       row.file = rel;

@@ -83,7 +83,7 @@ export function toolchainEnv(toolchain, arch) {
     // node-gyp's Makefiles read these for the target toolset. -z lazy: Zig's linker binds every
     // symbol at load time by default; gcc's and node-gyp's builds bind on first call, so that a
     // binary for another Node still loads far enough to report its ABI and the loader can pass
-    // over it (src/native.ts). These binaries behave as those do.
+    // over it (loadBinding() in src/binding.ts). These binaries behave as those do.
     LDFLAGS: `-Wl,--version-script=${EXPORTS_MAP} -Wl,-z,lazy -s`,
     ZIG_GLOBAL_CACHE_DIR: toolchain.cacheDir,
     ZIG_LOCAL_CACHE_DIR: toolchain.cacheDir,
