@@ -51,6 +51,7 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("gc", &Addon::Gc),
                              InstanceMethod("gcSetInterest", &Addon::GcSetInterest),
                              InstanceMethod("gcProbe", &Addon::GcProbe),
+                             InstanceMethod("heapDiffCreate", &Addon::HeapDiffCreate),
                              InstanceMethod("heapDiffStart", &Addon::HeapDiffStart),
                              InstanceMethod("heapDiffEnd", &Addon::HeapDiffEnd),
                          });
@@ -227,6 +228,9 @@ class Addon : public Napi::Addon<Addon> {
   }
 
   // HeapDiff: see heap_summary.h.
+  Napi::Value HeapDiffCreate(const Napi::CallbackInfo& info) {
+    return heapwatch::HeapDiffCreate(info);
+  }
   Napi::Value HeapDiffStart(const Napi::CallbackInfo& info) {
     return heapwatch::HeapDiffStart(env_, info);
   }

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -298,6 +299,23 @@ void ReadSummary(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot, GroupNa
             [](const SummaryRow& a, const SummaryRow& b) { return a.id < b.id; });
 }
 
+namespace {
+
+// Node's native objects (its embedder graph: Node / Environment, Node / IsolateData, ...) get new
+// snapshot ids in every snapshot, so matching them by id makes every one freed and allocated
+// again. Those the id match left unmatched are paired off: what remains is how many more or
+// fewer there are. Their size change is kept as it is.
+void PairNativeRows(SummaryDiff* diff) {
+  GroupChange& native = diff->groups[GroupNames::kNative];
+  uint64_t pairs = std::min(native.freed, native.allocated);
+  native.freed -= pairs;
+  native.allocated -= pairs;
+  diff->freed_nodes -= pairs;
+  diff->allocated_nodes -= pairs;
+}
+
+}  // namespace
+
 SummaryDiff DiffSummaries(const HeapSummary& before, const HeapSummary& after,
                           uint32_t group_count) {
   SummaryDiff diff;
@@ -322,6 +340,7 @@ SummaryDiff DiffSummaries(const HeapSummary& before, const HeapSummary& after,
       ++b;
     }
   }
+  PairNativeRows(&diff);
   return diff;
 }
 
@@ -488,7 +507,7 @@ void Report(Napi::Env env, HeapDiffState* state, int64_t bytes) {
 
 }  // namespace
 
-Napi::Value HeapDiffStart(Environment* env, const Napi::CallbackInfo& info) {
+Napi::Value HeapDiffCreate(const Napi::CallbackInfo& info) {
   auto* state = new HeapDiffState();
   auto handle =
       Napi::External<HeapDiffState>::New(info.Env(), state, [](Napi::Env env, HeapDiffState* data) {
@@ -500,11 +519,19 @@ Napi::Value HeapDiffStart(Environment* env, const Napi::CallbackInfo& info) {
 #endif
       });
   handle.TypeTag(&kHeapDiffTag);
-  state->before.time_ms = NowMs();
-  ScopedSnapshot snapshot(env);
-  ReadSummary(env->isolate(), snapshot.get(), &state->names, &state->before);
-  Report(info.Env(), state, static_cast<int64_t>(state->ByteSize()));
   return handle;
+}
+
+Napi::Value HeapDiffStart(Environment* env, const Napi::CallbackInfo& info) {
+  HeapDiffState* state = StateOf(info);
+  if (state == nullptr) return Napi::Value();
+  state->before.time_ms = NowMs();
+  {
+    ScopedSnapshot snapshot(env);
+    ReadSummary(env->isolate(), snapshot.get(), &state->names, &state->before);
+  }
+  Report(info.Env(), state, static_cast<int64_t>(state->ByteSize()));
+  return info.Env().Undefined();
 }
 
 Napi::Value HeapDiffEnd(Environment* env, const Napi::CallbackInfo& info) {

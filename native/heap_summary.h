@@ -113,6 +113,7 @@ void ReadSummary(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot, GroupNa
                  HeapSummary* out);
 
 // Matches the rows of two tables by id: in `after` only = allocated, in `before` only = freed.
+// Native rows left unmatched are paired off (Node's get new ids in every snapshot).
 SummaryDiff DiffSummaries(const HeapSummary& before, const HeapSummary& after,
                           uint32_t group_count);
 
@@ -131,7 +132,7 @@ struct HeapDiffState {
   GroupNames names;
   HeapSummary before;
   bool ended = false;
-  int64_t reported = 0;  // bytes reported to V8 as external memory (see HeapDiffStart)
+  int64_t reported = 0;  // bytes reported to V8 as external memory while the table is held
 
   size_t ByteSize() const { return sizeof(*this) + names.ByteSize() + before.ByteSize(); }
 };
@@ -139,8 +140,11 @@ struct HeapDiffState {
 // The binding's HeapDiff functions (registered by addon.cc). Thread: the environment's JS thread.
 // Arguments were validated in src/heap-diff.ts; these re-check types cheaply.
 //
-// heapDiffStart() -> handle. Creates the handle first, then takes the snapshot, so that the
-// handle is in both snapshots and never shows as allocated.
+// heapDiffCreate() -> handle: an empty HeapDiff state. heapDiffStart(handle) then takes the
+// first snapshot into it. Two calls so that during that snapshot the handle is already held by
+// its HeapDiff (JS stores it in between), and is left out as HeapDiff's own like everything
+// reachable only through a HeapDiff.
+Napi::Value HeapDiffCreate(const Napi::CallbackInfo& info);
 Napi::Value HeapDiffStart(Environment* env, const Napi::CallbackInfo& info);
 // heapDiffEnd(handle, retainers) -> { before: { nodes, sizeBytes, time }, after: { ... },
 //   freedNodes, allocatedNodes, groups: [{ what, sizeBytes, allocated, freed, retainers? }] }

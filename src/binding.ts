@@ -112,7 +112,9 @@ export interface Binding {
   /** Wants records of full GCs ('stats', 'leak') and/or every GC ('gc'); returns whether hooked. */
   gcSetInterest(full: boolean, every: boolean): boolean;
   gcProbe(): void;
-  heapDiffStart(): HeapDiffHandle;
+  /** An empty HeapDiff state; heapDiffStart() then takes the first snapshot into it. */
+  heapDiffCreate(): HeapDiffHandle;
+  heapDiffStart(handle: HeapDiffHandle): void;
   heapDiffEnd(handle: HeapDiffHandle, retainers: number): NativeHeapDiff;
 }
 

@@ -17,22 +17,48 @@ import type {
  * leaves objects of that name out of both tables, as memwatch did.
  */
 export function createHeapDiff(binding: Binding): HeapDiffConstructor {
+  // Reflect.construct's argument list: one for the class's life, in both snapshots of a diff.
+  const noArguments: [] = [];
+  let native: Pick<Binding, 'heapDiffCreate' | 'heapDiffStart' | 'heapDiffEnd'> = binding;
+  let warm = false;
+
   class HeapDiff {
-    // Declared before the snapshot is taken, so that storing the handle allocates nothing.
-    #handle: HeapDiffHandle | null = null;
-    #ended = false;
+    // Written once, before the first snapshot, and never again: a store into the object between
+    // its two snapshots would give it a new hidden class, which the second would count.
+    readonly #handle: HeapDiffHandle;
 
     constructor() {
-      this.#handle = binding.heapDiffStart();
+      if (!warm) warmUp();
+      // Held here before the first snapshot, so that the snapshot sees it as this HeapDiff's own.
+      this.#handle = native.heapDiffCreate();
+      native.heapDiffStart(this.#handle);
     }
 
     end(options?: HeapDiffEndOptions): HeapDiffResult {
-      if (this.#ended) throw new Error('attempt to end() a HeapDiff that was already ended');
-      const retainers = parseEndOptions(options);
-      this.#ended = true;
-      const raw = binding.heapDiffEnd(this.#handle!, retainers);
-      this.#handle = null;
-      return toHeapDiffResult(raw);
+      // A second end() is refused by the addon: 'attempt to end() a HeapDiff that was already ended'.
+      return toHeapDiffResult(native.heapDiffEnd(this.#handle, parseEndOptions(options)));
+    }
+  }
+
+  // The code of heapwatch's that runs between a diff's two snapshots (the constructor's tail,
+  // end(), its options) is compiled, given its feedback and tiered up to V8's baseline code before
+  // the first snapshot of the first diff: compiled in between, it would count as allocated by the
+  // user. The warm-up stops short of the native end, so that what runs after the second snapshot
+  // (shaping the result) is not made hot here, where V8 would optimize it on another thread and
+  // install the code at a moment of its choosing.
+  function warmUp(): void {
+    warm = true;
+    native = { heapDiffCreate: () => binding.heapDiffCreate(), heapDiffStart: () => {}, heapDiffEnd: stop };
+    try {
+      for (let i = 0; i < 200; i++) {
+        try {
+          new Public().end({ retainers: 0 });
+        } catch (e) {
+          if (e !== WARM) throw e;
+        }
+      }
+    } finally {
+      native = binding;
     }
   }
 
@@ -45,7 +71,11 @@ export function createHeapDiff(binding: Binding): HeapDiffConstructor {
     HeapDiff: function (this: unknown): HeapDiffType {
       if (new.target === undefined)
         throw new TypeError('Use the new operator to create instances of this object.');
-      return Reflect.construct(Impl, [], new.target) as HeapDiffType;
+      // `new Impl()` for heapwatch.HeapDiff itself: V8 gives Reflect.construct's instances a new
+      // hidden class each time when new.target is a plain function, and the second snapshot
+      // would count the first one's as freed. Subclasses (classes) get theirs cached.
+      if (new.target === (Public as unknown)) return new Impl();
+      return Reflect.construct(Impl, noArguments, new.target) as HeapDiffType;
     } as unknown as HeapDiffConstructor,
   };
   Object.defineProperty(Public, 'prototype', { value: HeapDiff.prototype, writable: false });
@@ -57,6 +87,12 @@ export function createHeapDiff(binding: Binding): HeapDiffConstructor {
   });
   return Public;
 }
+
+// What the warm-up's end() meets instead of the addon: it ends the call there.
+const WARM = Symbol('heapwatch warm-up');
+const stop = (): never => {
+  throw WARM;
+};
 
 /** Checks `end()`'s options; returns the number of groups to find retainers for. */
 export function parseEndOptions(options: unknown): number {

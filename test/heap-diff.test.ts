@@ -8,8 +8,8 @@ import { Heapwatch } from '../src/heapwatch.js';
 import { ROOT, result, testBinding } from './helpers.js';
 
 type Counts = Record<string, number>;
-const fixture = <T>(name: string, nodeArgs: string[] = [], timeoutMs = 110_000) =>
-  result<T>(name, { cwd: ROOT, nodeArgs, timeoutMs, testAddon: true });
+const fixture = <T>(name: string, nodeArgs: string[] = [], timeoutMs = 110_000, args: string[] = []) =>
+  result<T>(name, { cwd: ROOT, nodeArgs, args, timeoutMs, testAddon: true });
 
 // One heapwatch for the file: HeapDiff has no settings to reset between tests.
 const heapwatch = new Heapwatch(testBinding(), {
@@ -167,7 +167,8 @@ describe('HeapDiff results', () => {
 describe('HeapDiff native handle', () => {
   it('holds 16 bytes per snapshot node, and nothing after end()', () => {
     const binding = testBinding();
-    const handle = binding.heapDiffStart();
+    const handle = binding.heapDiffCreate();
+    binding.heapDiffStart(handle);
     const held = binding.testHeapDiffBytes(handle);
     const raw = binding.heapDiffEnd(handle, 0);
     expect(held).toBeGreaterThanOrEqual(16 * (raw.before.nodes - 100));
@@ -190,16 +191,21 @@ function raw(groups: NativeHeapDiff['groups']): NativeHeapDiff {
   };
 }
 
+/** The addon's HeapDiff functions over a canned result; a handle ends once, as in the addon. */
 function fakeBinding(result: NativeHeapDiff) {
   const calls: Array<[string, ...unknown[]]> = [];
-  const handle = {} as HeapDiffHandle;
+  const ended = new WeakSet<HeapDiffHandle>();
+  let last: HeapDiffHandle | undefined;
   const binding = {
-    heapDiffStart: () => {
+    heapDiffCreate: () => ({}) as HeapDiffHandle,
+    heapDiffStart: (h: HeapDiffHandle) => {
+      last = h;
       calls.push(['start']);
-      return handle;
     },
     heapDiffEnd: (h: HeapDiffHandle, retainers: number) => {
-      calls.push(['end', h === handle, retainers]);
+      if (ended.has(h)) throw new Error('attempt to end() a HeapDiff that was already ended');
+      ended.add(h);
+      calls.push(['end', h === last, retainers]);
       return result;
     },
   } as unknown as Binding;
@@ -427,4 +433,26 @@ describe('HeapDiff in a child process', () => {
     expect(r.rssGrowthPeak).toBeGreaterThan(30 * 16 * r.nodes);
     expect(r.rssGrowthAfter).toBeLessThan(Math.max(16 * 1024 * 1024, 10 * 16 * r.nodes));
   });
+
+  it.each(['main', 'worker'])(
+    'counts none of its own work: 15 diffs around a no-op in a fresh process (%s thread)',
+    async (where) => {
+      const r = await fixture<{ sizes: number[]; groups: string[][]; where: string }>(
+        'heap-diff-idle.cjs',
+        [],
+        110_000,
+        [where],
+      );
+      expect(r.where).toBe(where);
+      // Within 256 bytes, the first diff included (its JavaScript is compiled before its first
+      // snapshot), and not biased either way.
+      for (const size of r.sizes) expect(Math.abs(size), JSON.stringify(r)).toBeLessThan(256);
+      expect(r.sizes.filter((s) => s === 0).length, JSON.stringify(r)).toBeGreaterThanOrEqual(8);
+      // What is left is the test program's own code being compiled (V8's JIT), never an object,
+      // array, string or native of heapwatch's.
+      for (const groups of r.groups) {
+        for (const g of groups) expect(g, JSON.stringify(r)).toMatch(/^Code /);
+      }
+    },
+  );
 });
