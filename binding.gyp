@@ -11,7 +11,11 @@
         "native/disk_guard.cc",
         "native/snapshot_ledger.cc",
         "native/heap_limit.cc",
-        "native/gc_monitor.cc"
+        "native/gc_monitor.cc",
+        "native/heap_graph.cc",
+        "native/snapshot_reader.cc",
+        "native/dominator_tree.cc",
+        "native/retainer_paths.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [
