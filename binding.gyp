@@ -15,7 +15,9 @@
         "native/heap_graph.cc",
         "native/snapshot_reader.cc",
         "native/dominator_tree.cc",
-        "native/retainer_paths.cc"
+        "native/retainer_paths.cc",
+        "native/heap_analysis.cc",
+        "native/analysis_worker.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

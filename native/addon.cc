@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "analysis_worker.h"
 #include "disk_guard.h"
 #include "environment.h"
 #include "gc_monitor.h"
@@ -66,8 +67,18 @@ class Addon : public Napi::Addon<Addon> {
 
   // more() -> this binding, with the functions of the snapshot API, the production settings,
   // HeapDiff, the leak probe and the test seams added (once; later calls only return it).
+  // more('analysis') adds instead the snapshot-file analysis of the heapwatch command
+  // (analysis_worker.h), which the library never loads.
   Napi::Value More(const Napi::CallbackInfo& info) {
     Napi::Object exports = info.This().As<Napi::Object>();
+    if (info.Length() > 0 && info[0].IsString() &&
+        info[0].As<Napi::String>().Utf8Value() == "analysis") {
+      if (!analysis_defined_) {
+        analysis_defined_ = true;
+        DefineProperties(exports, {InstanceMethod("analyze", &Addon::Analyze)});
+      }
+      return exports;
+    }
     if (!more_defined_) {
       more_defined_ = true;
       DefineProperties(exports, {
@@ -264,6 +275,11 @@ class Addon : public Napi::Addon<Addon> {
     return info.Env().Undefined();
   }
 
+  // analyze(command, files, options, onProgress) -> Promise: see analysis_worker.h.
+  Napi::Value Analyze(const Napi::CallbackInfo& info) {
+    return heapwatch::Analyze(info);
+  }
+
   // HeapDiff: see heap_summary.h.
   Napi::Value HeapDiffStart(const Napi::CallbackInfo& info) {
     return heapwatch::HeapDiffStart(env_, info);
@@ -335,6 +351,7 @@ class Addon : public Napi::Addon<Addon> {
   Environment* env_;
   napi_env napi_env_ = nullptr;
   bool more_defined_ = false;
+  bool analysis_defined_ = false;
   bool signal_cleanup_registered_ = false;
 };
 

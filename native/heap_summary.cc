@@ -378,6 +378,38 @@ Napi::Object SummaryObject(Napi::Env env, const HeapSummary& summary) {
 
 }  // namespace
 
+Napi::Object DiffToJs(Napi::Env napi, const GroupNames& names, const HeapSummary& before,
+                      const HeapSummary& after, const SummaryDiff& diff,
+                      const std::vector<uint32_t>& targets,
+                      const std::vector<std::vector<std::string>>& paths) {
+  Napi::Object out = Napi::Object::New(napi);
+  out.Set("before", SummaryObject(napi, before));
+  out.Set("after", SummaryObject(napi, after));
+  out.Set("freedNodes", static_cast<double>(diff.freed_nodes));
+  out.Set("allocatedNodes", static_cast<double>(diff.allocated_nodes));
+  Napi::Array groups = Napi::Array::New(napi);
+  uint32_t count = 0;
+  for (uint32_t g = 0; g < diff.groups.size(); g++) {
+    const GroupChange& c = diff.groups[g];
+    if (!GroupNames::Listed(g) || (c.allocated == 0 && c.freed == 0)) continue;
+    Napi::Object item = Napi::Object::New(napi);
+    item.Set("what", names.Name(g));
+    item.Set("sizeBytes", static_cast<double>(c.size_bytes));
+    item.Set("allocated", static_cast<double>(c.allocated));
+    item.Set("freed", static_cast<double>(c.freed));
+    auto t = std::find(targets.begin(), targets.end(), g);
+    if (t != targets.end()) {
+      const std::vector<std::string>& found = paths[t - targets.begin()];
+      Napi::Array list = Napi::Array::New(napi, found.size());
+      for (uint32_t i = 0; i < found.size(); i++) list.Set(i, found[i]);
+      item.Set("retainers", list);
+    }
+    groups.Set(count++, item);
+  }
+  out.Set("groups", groups);
+  return out;
+}
+
 Napi::Value HeapDiffStart(Environment* env, const Napi::CallbackInfo& info) {
   auto* state = new HeapDiffState();
   auto handle = Napi::External<HeapDiffState>::New(
@@ -423,32 +455,7 @@ Napi::Value HeapDiffEnd(Environment* env, const Napi::CallbackInfo& info) {
     }
   }
 
-  Napi::Env napi = info.Env();
-  Napi::Object out = Napi::Object::New(napi);
-  out.Set("before", SummaryObject(napi, state->before));
-  out.Set("after", SummaryObject(napi, after));
-  out.Set("freedNodes", static_cast<double>(diff.freed_nodes));
-  out.Set("allocatedNodes", static_cast<double>(diff.allocated_nodes));
-  Napi::Array groups = Napi::Array::New(napi);
-  uint32_t count = 0;
-  for (uint32_t g = 0; g < diff.groups.size(); g++) {
-    const GroupChange& c = diff.groups[g];
-    if (!GroupNames::Listed(g) || (c.allocated == 0 && c.freed == 0)) continue;
-    Napi::Object item = Napi::Object::New(napi);
-    item.Set("what", state->names.Name(g));
-    item.Set("sizeBytes", static_cast<double>(c.size_bytes));
-    item.Set("allocated", static_cast<double>(c.allocated));
-    item.Set("freed", static_cast<double>(c.freed));
-    auto t = std::find(targets.begin(), targets.end(), g);
-    if (t != targets.end()) {
-      const std::vector<std::string>& found = paths[t - targets.begin()];
-      Napi::Array list = Napi::Array::New(napi, found.size());
-      for (uint32_t i = 0; i < found.size(); i++) list.Set(i, found[i]);
-      item.Set("retainers", list);
-    }
-    groups.Set(count++, item);
-  }
-  out.Set("groups", groups);
+  Napi::Object out = DiffToJs(info.Env(), state->names, state->before, after, diff, targets, paths);
 
   // The first table is no longer needed: give its memory back now, not at the next GC.
   state->ended = true;

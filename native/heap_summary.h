@@ -167,6 +167,11 @@ Napi::Value HeapDiffStart(Environment* env, const Napi::CallbackInfo& info);
 //   freedNodes, allocatedNodes, groups: [{ what, sizeBytes, allocated, freed, retainers? }] }
 // Groups come unsorted; only groups with changes are listed.
 Napi::Value HeapDiffEnd(Environment* env, const Napi::CallbackInfo& info);
+// What heapDiffEnd returns, and `heapwatch diff` too (analysis_worker.h): one shape for both.
+Napi::Object DiffToJs(Napi::Env env, const GroupNames& names, const HeapSummary& before,
+                      const HeapSummary& after, const SummaryDiff& diff,
+                      const std::vector<uint32_t>& targets,
+                      const std::vector<std::vector<std::string>>& paths);
 // heapDiffBytes(handle) -> bytes of native memory the handle holds until end().
 Napi::Value HeapDiffBytes(const Napi::CallbackInfo& info);
 // bareSnapshot() -> ms to take and delete one snapshot: the benchmarks' reference point.
