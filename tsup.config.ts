@@ -39,4 +39,7 @@ export default defineConfig([
   },
   { ...cjs, entry: { shared: 'src/shared.cts' } },
   { ...cjs, entry: { index: 'src/index.cts', lazy: 'src/lazy.ts' }, esbuildPlugins: [useShared] },
+  // The heapwatch command (package.json "bin"): a bundle of its own, which the library never
+  // loads; it carries its own copy of what it uses of src/.
+  { ...cjs, entry: { cli: 'src/cli/bin.ts' }, banner: { js: '#!/usr/bin/env node' } },
 ]);
