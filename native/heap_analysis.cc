@@ -104,20 +104,35 @@ class Bits {
   std::vector<uint64_t> words_;
 };
 
+// V8 numbers the heap's objects with odd ids, in the order it first sees them; the embedder's
+// nodes (Node.js's C++ objects) get even ids made from their addresses, in no order.
+bool Sequential(uint32_t id) { return (id & 1) != 0; }
+
+uint32_t LargestSequential(const HeapSummary& s) {
+  for (auto it = s.rows.rbegin(); it != s.rows.rend(); ++it) {
+    if (Sequential(it->id)) return it->id;
+  }
+  return 0;
+}
+
 Lineage LineageOf(const HeapSummary& first, const HeapSummary& second) {
   Lineage l;
-  uint32_t first_max = first.rows.empty() ? 0 : first.rows.back().id;
-  uint32_t second_max = second.rows.empty() ? 0 : second.rows.back().id;
+  const uint32_t first_max = LargestSequential(first);
+  const uint32_t second_max = LargestSequential(second);
   auto a = first.rows.begin(), a_end = first.rows.end();
   auto b = second.rows.begin(), b_end = second.rows.end();
   while (a != a_end || b != b_end) {
     if (b == b_end || (a != a_end && a->id < b->id)) {
-      l.removed++;
-      if (a->id > second_max) l.newer_gone++;
+      if (Sequential(a->id)) {
+        l.removed++;
+        if (a->id > second_max) l.newer_gone++;
+      }
       ++a;
     } else if (a == a_end || b->id < a->id) {
-      l.added++;
-      if (b->id < first_max) l.older_new++;
+      if (Sequential(b->id)) {
+        l.added++;
+        if (b->id < first_max) l.older_new++;
+      }
       ++b;
     } else {
       l.common++;

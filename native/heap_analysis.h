@@ -66,7 +66,8 @@ struct SummaryReport {
 };
 
 // Whether two snapshots come from one process, from their ids: within one process an id is
-// given once, to one object, in increasing order (V8's HeapObjectsMap).
+// given once, to one object, in increasing order (V8's HeapObjectsMap). Counts of added and
+// removed objects are of V8's own (odd) ids; the embedder's even ids follow no order.
 struct Lineage {
   double common = 0;      // ids in both
   double mismatched = 0;  // ...whose node differs in kind or constructor: another object
