@@ -103,13 +103,18 @@ export async function analyze<C extends AnalysisCommand>(
     now: out.now,
   });
   const started = out.now();
+  // Steps are told apart by name: files of one name are shown by their whole path.
+  const names = files.map((f) => basename(f));
+  const shown = files.map((f, i) =>
+    names.indexOf(names[i]!) === names.lastIndexOf(names[i]!) ? names[i]! : f,
+  );
   try {
     const result = (await (binding.analyze as (...args: unknown[]) => Promise<unknown>)(
       command,
       files,
       options,
       (step: string, file: number, done: number, total: number) => {
-        const name = step === 'parse' ? `parse ${basename(files[file] ?? '')}` : step;
+        const name = step === 'parse' ? `parse ${shown[file] ?? ''}` : step;
         progress.update(name, done, total, step === 'parse' ? 'bytes' : 'steps');
       },
     )) as ResultOf<C>;
