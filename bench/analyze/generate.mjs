@@ -1,22 +1,30 @@
-// Writes a heap snapshot of a realistic service heap: users with sessions in a Map, string-keyed
-// caches, event handlers (closures over per-user state), arrays of numbers and tags.
-//   node bench/analyze/generate.mjs <file> [scale]
+// Writes heap snapshots of a realistic service heap: users in a Map, sessions in a Map,
+// string-keyed caches of rendered HTML, event handlers (closures over per-user state), arrays of
+// numbers and tags.
+//   node bench/analyze/generate.mjs <file> [scale] [--twice]
 // Scale 1 (the default) gives about 1.3 M nodes and 3.8 M edges, an 86 MB snapshot of a 54 MB
-// heap on Node 20; node count and file size grow linearly with the scale. Deterministic: the
-// same scale gives the same heap (a seeded generator, no time or randomness).
+// heap (Node 20); nodes, edges and bytes grow linearly with the scale. --twice writes a second
+// snapshot, <file> with ".2" before the extension, after a tenth of the sessions were replaced
+// and as many users added: two snapshots of one process, for `heapwatch diff`.
+// Deterministic: the same scale gives the same heap (a seeded generator, no clock).
 import { writeHeapSnapshot } from 'node:v8';
 
-const [file, scaleArg = '1'] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const twice = args.includes('--twice');
+const [file, scaleArg = '1'] = args.filter((a) => a !== '--twice');
 const scale = Number(scaleArg);
 if (!file || !(scale > 0)) {
-  console.error('usage: node bench/analyze/generate.mjs <file> [scale > 0]');
+  console.error('usage: node bench/analyze/generate.mjs <file> [scale > 0] [--twice]');
   process.exit(2);
 }
 
+// mulberry32: small, seeded, good enough to make distinct keys.
 let seed = 42;
 const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 };
 const word = (n) => {
   let s = '';
@@ -50,15 +58,35 @@ const users = new Map();
 const sessions = new Map();
 const cache = new Map();
 const handlers = [];
-const count = Math.round(17_000 * scale);
-for (let i = 0; i < count; i++) {
+let next = 0;
+function addUser() {
+  const i = next++;
   const user = new User(i);
   users.set(`user-${i}`, user);
   if (i % 2 === 0) sessions.set(word(16), new Session(user));
   if (i % 3 === 0) cache.set(`page:${i}`, `<div class="user">${user.name} ${word(60)}</div>`);
   if (i % 5 === 0) handlers.push(() => user.onEvent('tick'));
 }
+const count = Math.round(14_500 * scale);
+for (let i = 0; i < count; i++) addUser();
 globalThis.app = { users, sessions, cache, handlers };
 
 writeHeapSnapshot(file);
-console.log(JSON.stringify({ file, scale, users: count, heapUsed: process.memoryUsage().heapUsed }));
+const out = {
+  file,
+  scale,
+  users: users.size,
+  sessions: sessions.size,
+  heapUsed: process.memoryUsage().heapUsed,
+};
+if (twice) {
+  let replace = Math.round(sessions.size / 10);
+  for (const key of sessions.keys()) {
+    if (replace-- <= 0) break;
+    sessions.delete(key);
+  }
+  for (let i = 0; i < count / 10; i++) addUser();
+  out.second = file.replace(/(\.heapsnapshot)?$/, '.2$1');
+  writeHeapSnapshot(out.second);
+}
+console.log(JSON.stringify(out));
