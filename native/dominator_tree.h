@@ -18,8 +18,9 @@
 // The algorithm is Lengauer and Tarjan's semidominators followed by the semi-NCA step
 // (Georgiadis), over arrays in depth-first order; every walk is a loop (a linked list of a
 // million nodes is a test fixture). Working memory at the peak, the semidominator pass: 20
-// bytes per node and 4 per essential edge, beside the graph's 17 and 8 (heap_graph.h); the
-// ancestor links of the path compression reuse the predecessor offsets that are already read.
+// bytes per node and 4 per essential edge other than the depth-first tree's, beside the graph's
+// 17 and 8 (heap_graph.h); the ancestor links of the path compression reuse the predecessor
+// offsets that are already read.
 //
 // Thread: the analysis worker thread; no V8. Lifetime: DominatorTree lives as long as the
 // analysis that needs it.

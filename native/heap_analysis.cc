@@ -106,7 +106,9 @@ class Bits {
 
 // V8 numbers the heap's objects with odd ids, in the order it first sees them; the embedder's
 // nodes (Node.js's C++ objects) get even ids made from their addresses, in no order.
-bool Sequential(uint32_t id) { return (id & 1) != 0; }
+bool Sequential(uint32_t id) {
+  return (id & 1) != 0;
+}
 
 uint32_t LargestSequential(const HeapSummary& s) {
   for (auto it = s.rows.rbegin(); it != s.rows.rend(); ++it) {
