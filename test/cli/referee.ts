@@ -136,7 +136,7 @@ export function devtoolsDominators(s: ParsedSnapshot): { dominator: Uint32Array;
   const dominator = new Uint32Array(n);
   const retained = new Float64Array(n);
   for (let v = 0; v < n; v++) {
-    dominator[v] = dom[v]! < 0 ? 0 : dom[v]!;
+    dominator[v] = Math.max(dom[v]!, 0);
     retained[v] = s.self[v]!;
   }
   const add = (to: number, from: number) => {
