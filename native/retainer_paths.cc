@@ -20,7 +20,8 @@ std::string Clip(std::string_view s) {
 
 bool StartsOnStack(const std::string& path) {
   return path.rfind("(GC roots) > (Stack roots)", 0) == 0 ||
-         path.rfind("(GC roots) > (Handle scope)", 0) == 0;
+         path.rfind("(GC roots) > (Handle scope)", 0) == 0 ||
+         path.rfind("(GC roots) > (Identity map)", 0) == 0;
 }
 
 }  // namespace

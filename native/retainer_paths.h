@@ -6,7 +6,8 @@
 // The walk is breadth-first (shortest paths) from the root, over every edge but weak ones, never
 // out of HeapDiff's own objects. What the running code holds on its stack or in handles is
 // rarely the leak, and newer V8s (conservative stack scanning) reach many objects from there
-// first: the root groups "(Stack roots)" and "(Handle scope)" are walked only after everything
+// first: the root groups "(Stack roots)", "(Handle scope)" and "(Identity map)" (V8's short-lived
+// lookup tables, seen holding a program's Map on Node 26) are walked only after everything
 // else, so that an object also held by a cache is found through the cache.
 //
 // Thread: whichever thread owns the graph (the JS thread for a v8::HeapSnapshot, the analysis
@@ -127,7 +128,7 @@ class RetainerSearch {
   bool IsStackGroup(uint32_t n) const {
     if (g_.Kind(n) != NodeKind::kSynthetic) return false;
     std::string_view name = g_.Name(n);
-    return name == "(Stack roots)" || name == "(Handle scope)";
+    return name == "(Stack roots)" || name == "(Handle scope)" || name == "(Identity map)";
   }
 
   const G& g_;

@@ -97,11 +97,15 @@ describe('the heapwatch command line', () => {
 
   it('stops quietly when stdout is closed early (| head)', async () => {
     const { spawnSync } = await import('node:child_process');
-    const run = spawnSync('bash', ['-c', `node dist/cli.cjs summary ${knownHeap(20)} --top 50 | head -1`], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const run = spawnSync(
+      'bash',
+      ['-c', `'${process.execPath}' dist/cli.cjs summary ${knownHeap(20)} --top 50 | head -1`],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^.*node20\.heapsnapshot\.gz: [\d,]+ nodes/);
     expect(run.stderr).not.toMatch(/EPIPE|Error/);
