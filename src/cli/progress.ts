@@ -96,14 +96,9 @@ export function createProgress(options: ProgressOptions): Progress {
     if (t - started < delayMs || (!force && t - drawnAt < intervalMs)) return;
     drawnAt = t;
     drawn = true;
-    const width = Math.max(20, (stream.columns ?? 80) - 1);
+    // A terminal of unknown width (0: script(1), some CI terminals) is taken as 80 columns.
+    const width = Math.max(20, (stream.columns || 80) - 1);
     stream.write(`\r${text().slice(0, width)}\x1b[K`);
-    // Redraw while a step runs without news, so that the clock moves; never keeps the process
-    // alive.
-    if (timer === undefined) {
-      timer = setInterval(() => draw(true), 250);
-      timer.unref?.();
-    }
   };
 
   const end = () => {
@@ -130,6 +125,12 @@ export function createProgress(options: ProgressOptions): Progress {
       step!.total = total;
       step!.unit = unit;
       step!.ms = t - stepStarted;
+      // Redraw while a step runs without news, so that a long step shows and the clock moves;
+      // the timer never keeps the process alive.
+      if (live && timer === undefined) {
+        timer = setInterval(() => draw(true), 250);
+        timer.unref?.();
+      }
       draw(changed);
     },
     finish(line) {

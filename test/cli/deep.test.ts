@@ -4,13 +4,13 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { tempDir } from '../helpers.js';
-import { heapwatch } from './helpers.js';
+import { CLI, heapwatch } from './helpers.js';
 
 const LINKS = 1_000_000;
 const SELF = 32;
 
 /** root -> Link 0 -> Link 1 -> ... -> Link 999,999, each 32 bytes, written without V8. */
-function writeList(file: string) {
+function writeList(file: string, LINKS = 1_000_000) {
   const fd = openSync(file, 'w');
   const meta = {
     node_fields: ['type', 'name', 'id', 'self_size', 'edge_count', 'detachedness'],
@@ -80,6 +80,36 @@ it.each(['devtools', 'memlab'])(
   },
   180_000,
 );
+
+it('draws its progress in place on a terminal (script(1) gives it one)', async () => {
+  const file = join(tempDir(), 'list.heapsnapshot');
+  writeList(file, 3_000_000);
+  const { spawnSync } = await import('node:child_process');
+  const run = spawnSync(
+    'script',
+    ['-qec', `'${process.execPath}' '${CLI}' summary '${file}' --top 1 > /dev/null`, '/dev/null'],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+  expect(run.status, run.stderr).toBe(0);
+  const lines = run.stdout
+    .split(/\r|\n/)
+    .map((l) => l.replaceAll('\x1b[K', ''))
+    .filter((l) => l.startsWith('heapwatch summary'));
+  const final = lines.at(-1)!;
+  expect(final).toMatch(
+    /^heapwatch summary: parse list\.heapsnapshot [\d.]+ s, dominators [\d.]+ s, report [\d.]+ s \(([\d.]+) s in all\)$/,
+  );
+  // Live lines come once the command has run for a second, each cleared by the next.
+  const live = lines.filter((l) => l !== final);
+  if (Number(final.match(/\(([\d.]+) s in all\)/)![1]) > 1.5) {
+    expect(live.length).toBeGreaterThan(0);
+    expect(live[0]).toMatch(
+      /^heapwatch summary: (parse list\.heapsnapshot {2}\d+% {2}[\d.]+ MiB of [\d.]+ MiB|dominators {2}\d\/6|report)/,
+    );
+    expect(run.stdout).toContain('\r\x1b[K');
+  }
+  expect(live.every((l) => !l.includes('\n'))).toBe(true);
+}, 180_000);
 
 it('three copies of a million-deep snapshot: no leak, and the walks are loops', async () => {
   const file = join(tempDir(), 'list.heapsnapshot');
