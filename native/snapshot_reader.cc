@@ -13,6 +13,10 @@
 #ifdef _WIN32
 #include <io.h>
 #include <windows.h>
+#define close _close
+#ifndef S_ISDIR
+#define S_ISDIR(mode) (((mode) & _S_IFMT) == _S_IFDIR)
+#endif
 #else
 #include <dlfcn.h>
 #include <unistd.h>
