@@ -1,18 +1,26 @@
 // Registers the binding's functions. Each load of the module gets one Addon; the state that
-// must exist once per environment lives in Environment (environment.h).
-#include <csignal>
+// must exist once per environment lives in Environment (environment.h). Every function runs on
+// the JS thread of the environment that loaded this copy; src/ validates arguments with full
+// messages first, and these re-check types cheaply.
+#include <algorithm>
+#include <climits>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
 #include "analysis_worker.h"
-#include "disk_guard.h"
 #include "environment.h"
 #include "gc_monitor.h"
 #include "heap_limit.h"
 #include "heap_summary.h"
 #include "signal_watcher.h"
+#include "snapshot_ledger.h"
+#include "snapshot_names.h"
 #include "snapshot_writer.h"
+#ifdef HEAPWATCH_TEST_SEAMS
+#include "test_seams.h"
+#endif
 
 namespace heapwatch {
 
@@ -30,21 +38,27 @@ class Addon : public Napi::Addon<Addon> {
     }
     isolate_ = v8::Isolate::GetCurrent();
     env_ = Environment::Acquire(env);
-    // What loading heapwatch and its GC events use; the rest comes with more() (every function
-    // here stays on the heap, with its prototype and template, for as long as the process runs).
     DefineAddon(exports, {
                              InstanceMethod("abi", &Addon::Abi),
-                             InstanceMethod("isMainThread", &Addon::IsMainThread),
+                             InstanceMethod("facts", &Addon::Facts),
                              InstanceMethod("firstInProcess", &Addon::FirstInProcess),
                              InstanceMethod("setSink", &Addon::SetSink),
-                             InstanceMethod("configureNaming", &Addon::ConfigureNaming),
+                             InstanceMethod("configure", &Addon::Configure),
+                             InstanceMethod("checkTemplate", &Addon::CheckTemplate),
+                             InstanceMethod("writeSnapshot", &Addon::WriteSnapshot),
+                             InstanceMethod("heapLimitTaken", &Addon::HeapLimitTaken),
                              InstanceMethod("watchSignal", &Addon::WatchSignal),
                              InstanceMethod("unwatchSignal", &Addon::UnwatchSignal),
                              InstanceMethod("gc", &Addon::Gc),
                              InstanceMethod("gcSetInterest", &Addon::GcSetInterest),
-                             InstanceMethod("gcNames", &Addon::GcNames),
-                             InstanceMethod("more", &Addon::More),
+                             InstanceMethod("gcProbe", &Addon::GcProbe),
+                             InstanceMethod("heapDiffStart", &Addon::HeapDiffStart),
+                             InstanceMethod("heapDiffEnd", &Addon::HeapDiffEnd),
+                             InstanceMethod("analyze", &Addon::Analyze),
                          });
+#ifdef HEAPWATCH_TEST_SEAMS
+    test_seams::Define(env, exports, env_);
+#endif
   }
 
   ~Addon() {
@@ -57,193 +71,11 @@ class Addon : public Napi::Addon<Addon> {
   }
 
  private:
-  // Type checks are cheap re-checks: src/ validates with full messages first.
   static bool Expect(const Napi::CallbackInfo& info, size_t index, napi_valuetype type) {
     if (info.Length() > index && info[index].Type() == type) return true;
     Napi::TypeError::New(info.Env(), "heapwatch binding: bad argument " + std::to_string(index))
         .ThrowAsJavaScriptException();
     return false;
-  }
-
-  // more() -> this binding, with the functions of the snapshot API, the production settings,
-  // HeapDiff, the leak probe and the test seams added (once; later calls only return it).
-  // more('analysis') adds instead the snapshot-file analysis of the heapwatch command
-  // (analysis_worker.h), which the library never loads.
-  Napi::Value More(const Napi::CallbackInfo& info) {
-    Napi::Object exports = info.This().As<Napi::Object>();
-    if (info.Length() > 0 && info[0].IsString() &&
-        info[0].As<Napi::String>().Utf8Value() == "analysis") {
-      if (!analysis_defined_) {
-        analysis_defined_ = true;
-        DefineProperties(exports, {InstanceMethod("analyze", &Addon::Analyze)});
-      }
-      return exports;
-    }
-    if (!more_defined_) {
-      more_defined_ = true;
-      DefineProperties(exports, {
-                                    InstanceMethod("nextPath", &Addon::NextPath),
-                                    InstanceMethod("writeSnapshot", &Addon::WriteSnapshot),
-                                    InstanceMethod("diskCheck", &Addon::DiskCheck),
-                                    InstanceMethod("heapLimit", &Addon::HeapLimit),
-                                    InstanceMethod("memoryAvailable", &Addon::MemoryAvailable),
-                                    InstanceMethod("heapDiffStart", &Addon::HeapDiffStart),
-                                    InstanceMethod("heapDiffEnd", &Addon::HeapDiffEnd),
-                                    InstanceMethod("heapDiffBytes", &Addon::HeapDiffBytes),
-                                    InstanceMethod("bareSnapshot", &Addon::BareSnapshot),
-                                    InstanceMethod("gcProbe", &Addon::GcProbe),
-                                    InstanceMethod("heapUsed", &Addon::HeapUsed),
-                                    InstanceMethod("testFakeFreeSpace", &Addon::TestFakeFreeSpace),
-                                    InstanceMethod("testSysRoot", &Addon::TestSysRoot),
-                                    InstanceMethod("testFoldStats", &Addon::TestFoldStats),
-                                });
-    }
-    return exports;
-  }
-
-  // setSink(fn): fn(kind, payload) receives this environment's events.
-  Napi::Value SetSink(const Napi::CallbackInfo& info) {
-    if (!Expect(info, 0, napi_function)) return Napi::Value();
-    napi_env_ = info.Env();
-    env_->AddSink(info.Env(), info[0].As<Napi::Function>());
-    return info.Env().Undefined();
-  }
-
-  // configureNaming(dir, template, threadId, ledger)
-  Napi::Value ConfigureNaming(const Napi::CallbackInfo& info) {
-    if (!Expect(info, 0, napi_string) || !Expect(info, 1, napi_string) ||
-        !Expect(info, 2, napi_number) || !Expect(info, 3, napi_boolean)) {
-      return Napi::Value();
-    }
-    NamingOptions& naming = env_->snapshots()->naming;
-    naming.dir = info[0].As<Napi::String>().Utf8Value();
-    naming.name_template = info[1].As<Napi::String>().Utf8Value();
-    naming.thread_id = info[2].As<Napi::Number>().Int32Value();
-    naming.ledger = info[3].As<Napi::Boolean>().Value();
-    return info.Env().Undefined();
-  }
-
-  // nextPath(trigger) -> the path heapwatch would give its next snapshot
-  Napi::Value NextPath(const Napi::CallbackInfo& info) {
-    if (!Expect(info, 0, napi_string)) return Napi::Value();
-    std::string trigger = info[0].As<Napi::String>().Utf8Value();
-    return Napi::String::New(info.Env(), env_->snapshots()->NextPath(trigger.c_str()));
-  }
-
-  // writeSnapshot(path, trigger, record?) -> { path, bytes, durationMs, errno, syscall, needed,
-  // free }. record: heapwatch generated the name; list the file in the directory's ledger.
-  Napi::Value WriteSnapshot(const Napi::CallbackInfo& info) {
-    if (!Expect(info, 0, napi_string) || !Expect(info, 1, napi_string)) return Napi::Value();
-    std::string path = info[0].As<Napi::String>().Utf8Value();
-    std::string trigger = info[1].As<Napi::String>().Utf8Value();
-    bool record = info.Length() > 2 && info[2].ToBoolean().Value();
-    return env_->snapshots()->Write(path, trigger.c_str(), record).ToJs(info.Env());
-  }
-
-  // diskCheck(dir) -> { ok, needed, free }: the disk guard's verdict for a snapshot now.
-  Napi::Value DiskCheck(const Napi::CallbackInfo& info) {
-    if (!Expect(info, 0, napi_string)) return Napi::Value();
-    disk_guard::Verdict v = disk_guard::Check(isolate_, info[0].As<Napi::String>().Utf8Value());
-    Napi::Object out = Napi::Object::New(info.Env());
-    out.Set("ok", v.ok);
-    out.Set("needed", v.needed);
-    out.Set("free", v.free);
-    return out;
-  }
-
-  // heapLimit(max, mainThread): near-heap-limit snapshots, at most max; 0 turns them off.
-  // Returns how many were written so far.
-  Napi::Value HeapLimit(const Napi::CallbackInfo& info) {
-    if (!Expect(info, 0, napi_number) || !Expect(info, 1, napi_boolean)) return Napi::Value();
-    int max = info[0].As<Napi::Number>().Int32Value();
-    if (max > 0) {
-      heap_limit::Enable(env_, max, info[1].As<Napi::Boolean>().Value());
-    } else {
-      heap_limit::Disable(env_);
-    }
-    return Napi::Number::New(info.Env(), heap_limit::Taken(env_));
-  }
-
-  // memoryAvailable(root) -> { machine, cgroup, cgroupFile } in bytes (-1: unknown/unlimited).
-  Napi::Value MemoryAvailable(const Napi::CallbackInfo& info) {
-    if (!Expect(info, 0, napi_string)) return Napi::Value();
-    heap_limit::Memory m = heap_limit::Available(info[0].As<Napi::String>().Utf8Value());
-    Napi::Object out = Napi::Object::New(info.Env());
-    out.Set("machine", m.machine);
-    out.Set("cgroup", m.cgroup);
-    out.Set("cgroupFile", m.cgroup_file);
-    return out;
-  }
-
-  // Test seams (process-wide). testFakeFreeSpace(dir, bytes): the disk guard sees `bytes` free
-  // in dir (bytes < 0 forgets it). testSysRoot(root): the near-heap-limit callback reads /proc
-  // and /sys under root.
-  Napi::Value TestFakeFreeSpace(const Napi::CallbackInfo& info) {
-    if (!Expect(info, 0, napi_string) || !Expect(info, 1, napi_number)) return Napi::Value();
-    disk_guard::FakeFreeSpace(info[0].As<Napi::String>().Utf8Value(),
-                              info[1].As<Napi::Number>().DoubleValue());
-    return info.Env().Undefined();
-  }
-
-  // testFoldStats(Float64Array [n, current, n, current, ...]) -> Float64Array with the four
-  // StatsNumbers per full GC, folded from a fresh state: the arithmetic without a GC.
-  Napi::Value TestFoldStats(const Napi::CallbackInfo& info) {
-    if (info.Length() < 1 || !info[0].IsTypedArray() ||
-        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-      Napi::TypeError::New(info.Env(), "heapwatch binding: bad argument 0")
-          .ThrowAsJavaScriptException();
-      return Napi::Value();
-    }
-    auto in = info[0].As<Napi::Float64Array>();
-    size_t gcs = in.ElementLength() / 2;
-    auto out = Napi::Float64Array::New(info.Env(), gcs * 4);
-    StatsState state;
-    for (size_t i = 0; i < gcs; i++) {
-      StatsNumbers s = FoldStats(&state, in[2 * i], in[2 * i + 1]);
-      double row[] = {s.estimated_base, s.usage_trend, s.min, s.max};
-      std::copy_n(row, 4, out.Data() + 4 * i);
-    }
-    return out;
-  }
-
-  Napi::Value TestSysRoot(const Napi::CallbackInfo& info) {
-    if (!Expect(info, 0, napi_string)) return Napi::Value();
-    heap_limit::SetRoot(info[0].As<Napi::String>().Utf8Value());
-    return info.Env().Undefined();
-  }
-
-  // watchSignal(name) -> 0 or a negative libuv error. By name, so that JavaScript needs no
-  // signal table (node:os) to turn on the default; only the signals heapwatch may take over
-  // (src/signals.ts validates the rest) are known here.
-  Napi::Value WatchSignal(const Napi::CallbackInfo& info) {
-    if (!Expect(info, 0, napi_string)) return Napi::Value();
-    int signo = SnapshotSignal(info[0].As<Napi::String>().Utf8Value());
-    int err = signo == 0 ? UV_EINVAL : signal_watcher::Watch(env_, signo);
-    if (err == 0 && !signal_cleanup_registered_) {
-      signal_cleanup_registered_ = true;
-      Environment* env = env_;
-      env_->OnCleanup([env] { signal_watcher::Unwatch(env); });
-    }
-    return Napi::Number::New(info.Env(), err);
-  }
-
-  static int SnapshotSignal(const std::string& name) {
-    if (name == "SIGUSR2") return SIGUSR2;
-    if (name == "SIGHUP") return SIGHUP;
-    if (name == "SIGWINCH") return SIGWINCH;
-    if (name == "SIGURG") return SIGURG;
-#ifdef SIGPWR
-    if (name == "SIGPWR") return SIGPWR;
-#endif
-#ifdef SIGINFO
-    if (name == "SIGINFO") return SIGINFO;
-#endif
-    return 0;
-  }
-
-  Napi::Value UnwatchSignal(const Napi::CallbackInfo& info) {
-    signal_watcher::Unwatch(env_);
-    return info.Env().Undefined();
   }
 
   // abi() -> the NODE_MODULE_VERSION this was compiled for. The addon uses V8 and Node's C++
@@ -253,45 +85,20 @@ class Addon : public Napi::Addon<Addon> {
     return Napi::Number::New(info.Env(), NODE_MODULE_VERSION);
   }
 
-  // heapUsed(): V8's used_heap_size now. Answered here so that loading heapwatch does not load
-  // node:v8 (which pulls in Node's streams).
-  Napi::Value HeapUsed(const Napi::CallbackInfo& info) {
-    v8::HeapStatistics stats;
-    isolate_->GetHeapStatistics(&stats);
-    return Napi::Number::New(info.Env(), static_cast<double>(stats.used_heap_size()));
-  }
-
-  // isMainThread(): the main environment runs on libuv's default loop, a worker on its own.
-  // Answered here so that loading heapwatch does not load node:worker_threads.
-  Napi::Value IsMainThread(const Napi::CallbackInfo& info) {
-    uv_loop_t* loop = nullptr;
-    bool main = napi_get_uv_event_loop(info.Env(), &loop) == napi_ok && loop == uv_default_loop();
-    return Napi::Boolean::New(info.Env(), main);
-  }
-
-  // gc(): a full, synchronous collection; no --expose-gc needed.
-  Napi::Value Gc(const Napi::CallbackInfo& info) {
-    isolate_->LowMemoryNotification();
-    return info.Env().Undefined();
-  }
-
-  // analyze(command, files, options, onProgress) -> Promise: see analysis_worker.h.
-  Napi::Value Analyze(const Napi::CallbackInfo& info) {
-    return heapwatch::Analyze(info);
-  }
-
-  // HeapDiff: see heap_summary.h.
-  Napi::Value HeapDiffStart(const Napi::CallbackInfo& info) {
-    return heapwatch::HeapDiffStart(env_, info);
-  }
-  Napi::Value HeapDiffEnd(const Napi::CallbackInfo& info) {
-    return heapwatch::HeapDiffEnd(env_, info);
-  }
-  Napi::Value HeapDiffBytes(const Napi::CallbackInfo& info) {
-    return heapwatch::HeapDiffBytes(info);
-  }
-  Napi::Value BareSnapshot(const Napi::CallbackInfo& info) {
-    return heapwatch::BareSnapshot(env_, info);
+  // facts() -> what JavaScript needs to know of the native side, defined here once:
+  // { defaultName, placeholders, ledger, signals, gc: GcMonitor::Layout() }.
+  Napi::Value Facts(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("defaultName", snapshot_names::kDefaultTemplate);
+    out.Set("placeholders", snapshot_names::kPlaceholders);
+    out.Set("ledger", snapshot_ledger::kFileName);
+    std::vector<std::string> names = signal_watcher::SignalNames();
+    Napi::Array signals = Napi::Array::New(env, names.size());
+    for (uint32_t i = 0; i < names.size(); i++) signals.Set(i, names[i]);
+    out.Set("signals", signals);
+    out.Set("gc", GcMonitor::Layout(env));
+    return out;
   }
 
   // firstInProcess(key) -> true for the first call with `key` from any environment of the
@@ -306,24 +113,104 @@ class Addon : public Napi::Addon<Addon> {
     return Napi::Boolean::New(info.Env(), first);
   }
 
-  // gcSetInterest(full, every, stride): this load wants records of full GCs ('stats', 'leak')
-  // and/or of every GC ('gc'). The environment's hooks exist while any load wants anything.
-  // `stride`: the doubles per record the JavaScript reads (src/gc-events.ts), checked here.
-  Napi::Value GcSetInterest(const Napi::CallbackInfo& info) {
-    if (!Expect(info, 0, napi_boolean) || !Expect(info, 1, napi_boolean) ||
-        !Expect(info, 2, napi_number)) {
-      return Napi::Value();
-    }
-    double stride = info[2].As<Napi::Number>().DoubleValue();
-    if (stride != static_cast<double>(kRecordStride)) {
-      Napi::Error::New(info.Env(), "heapwatch: the addon's GC records have " +
-                                       std::to_string(kRecordStride) +
-                                       " fields, the JavaScript reads " +
-                                       std::to_string(static_cast<long long>(stride)) +
-                                       " (the addon and dist/ come from different builds)")
+  // setSink(fn): fn(kind, payload) receives this environment's events.
+  Napi::Value SetSink(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_function)) return Napi::Value();
+    napi_env_ = info.Env();
+    env_->AddSink(info.Env(), info[0].As<Napi::Function>());
+    return info.Env().Undefined();
+  }
+
+  // configure({ dir, name, threadId, keep, heapLimit, mainThread }): the snapshot settings, all
+  // at once (src/ validated them, made dir absolute and created it). Runs retention in the
+  // directory when keep, dir or name changed.
+  Napi::Value Configure(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_object)) return Napi::Value();
+    Napi::Object o = info[0].As<Napi::Object>();
+    SnapshotSettings next;
+    next.dir = o.Get("dir").ToString().Utf8Value();
+    next.name_template = o.Get("name").ToString().Utf8Value();
+    next.thread_id = o.Get("threadId").ToNumber().Int64Value();
+    next.keep = static_cast<size_t>(std::max<int64_t>(0, o.Get("keep").ToNumber().Int64Value()));
+    int64_t heap_limit = o.Get("heapLimit").ToNumber().Int64Value();
+    bool main_thread = o.Get("mainThread").ToBoolean().Value();
+    if (!snapshot_names::TemplateProblem(next.name_template).empty()) {
+      Napi::TypeError::New(info.Env(), "heapwatch binding: bad template")
           .ThrowAsJavaScriptException();
       return Napi::Value();
     }
+    SnapshotState* snapshots = env_->snapshots();
+    SnapshotSettings prev = snapshots->settings;
+    snapshots->settings = next;
+    if (heap_limit > 0) {
+      heap_limit::Enable(env_, static_cast<int>(std::min<int64_t>(heap_limit, INT32_MAX)),
+                         main_thread);
+    } else {
+      heap_limit::Disable(env_);
+    }
+    if (next.keep > 0 && (next.keep != prev.keep || next.dir != prev.dir ||
+                          next.name_template != prev.name_template)) {
+      snapshots->Prune(next.dir);
+    }
+    return info.Env().Undefined();
+  }
+
+  // checkTemplate(name) -> "" or why the snapshot name template is not valid.
+  Napi::Value CheckTemplate(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_string)) return Napi::Value();
+    return Napi::String::New(
+        info.Env(), snapshot_names::TemplateProblem(info[0].As<Napi::String>().Utf8Value()));
+  }
+
+  // writeSnapshot(trigger, path?, dir) -> { path, bytes, durationMs, errno, syscall, needed,
+  // free, detail, message }. Without a path: a generated name in dir ("": the configured one),
+  // with retention. A trigger other than "api" is announced on stderr.
+  Napi::Value WriteSnapshot(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_string) || !Expect(info, 2, napi_string)) return Napi::Value();
+    std::string trigger = info[0].As<Napi::String>().Utf8Value();
+    std::optional<std::string> path;
+    if (info[1].IsString()) path = info[1].As<Napi::String>().Utf8Value();
+    std::string dir = info[2].As<Napi::String>().Utf8Value();
+    return env_->snapshots()->Write(path, dir, trigger.c_str(), trigger != "api").ToJs(info.Env());
+  }
+
+  // heapLimitTaken() -> how many near-heap-limit snapshots this environment has written.
+  Napi::Value HeapLimitTaken(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), heap_limit::Taken(env_));
+  }
+
+  // watchSignal(name) -> 0 or a negative libuv error; name is one of facts().signals.
+  Napi::Value WatchSignal(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_string)) return Napi::Value();
+    int signo = signal_watcher::SignalNumber(info[0].As<Napi::String>().Utf8Value());
+    int err = signo == 0 ? UV_EINVAL : signal_watcher::Watch(env_, signo);
+    if (err == 0 && !signal_cleanup_registered_) {
+      signal_cleanup_registered_ = true;
+      Environment* env = env_;
+      env_->OnCleanup([env] { signal_watcher::Forget(env); });
+    }
+    return Napi::Number::New(info.Env(), err);
+  }
+
+  Napi::Value UnwatchSignal(const Napi::CallbackInfo& info) {
+    signal_watcher::Unwatch(env_);
+    return info.Env().Undefined();
+  }
+
+  // gc(): a full, synchronous collection; no --expose-gc needed. Counted as one full GC.
+  Napi::Value Gc(const Napi::CallbackInfo& info) {
+    GcMonitor* monitor = env_->gc_monitor;
+    if (monitor != nullptr) monitor->BeginExplicitGc();
+    isolate_->LowMemoryNotification();
+    if (monitor != nullptr) monitor->EndExplicitGc();
+    return info.Env().Undefined();
+  }
+
+  // gcSetInterest(full, every): this load wants records of full GCs ('stats', 'leak') and/or of
+  // every GC ('gc'). The environment's hooks exist while any load wants anything. Returns
+  // whether they are installed.
+  Napi::Value GcSetInterest(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_boolean) || !Expect(info, 1, napi_boolean)) return Napi::Value();
     bool full = info[0].As<Napi::Boolean>().Value();
     bool every = info[1].As<Napi::Boolean>().Value();
     if (full || every || env_->gc_monitor != nullptr) {
@@ -341,17 +228,24 @@ class Addon : public Napi::Addon<Addon> {
     return info.Env().Undefined();
   }
 
-  // gcNames() -> { types, flags }: the names of the codes in 'gc' records.
-  Napi::Value GcNames(const Napi::CallbackInfo& info) {
-    return GcMonitor::Names(info.Env());
+  // HeapDiff: see heap_summary.h.
+  Napi::Value HeapDiffStart(const Napi::CallbackInfo& info) {
+    return heapwatch::HeapDiffStart(env_, info);
+  }
+  Napi::Value HeapDiffEnd(const Napi::CallbackInfo& info) {
+    return heapwatch::HeapDiffEnd(env_, info);
+  }
+
+  // analyze(command, files, options, onProgress) -> Promise: the heapwatch command's analysis
+  // of snapshot files (analysis_worker.h), on a libuv pool thread.
+  Napi::Value Analyze(const Napi::CallbackInfo& info) {
+    return heapwatch::Analyze(info);
   }
 
   v8::Isolate* isolate_;
   napi_env load_;
   Environment* env_;
   napi_env napi_env_ = nullptr;
-  bool more_defined_ = false;
-  bool analysis_defined_ = false;
   bool signal_cleanup_registered_ = false;
 };
 

@@ -18,16 +18,20 @@ constexpr double kBytesPerHeapByte = 0.5;
 
 struct Verdict {
   bool ok = true;
-  double needed = 0;  // bytes, by the rule above
-  double free = -1;   // bytes available to this user; -1 when statvfs failed (then ok)
+  double needed = 0;        // bytes, by the rule above
+  double free = -1;         // bytes available to this user; -1 when unknown (then ok)
+  bool virtual_fs = false;  // a filesystem with no blocks (/proc, /sys): it takes no files, and
+                            // the open() that follows says why, not a made-up ENOSPC
 };
 
 // Thread: the isolate's JS thread (reads its heap statistics).
 Verdict Check(v8::Isolate* isolate, const std::string& dir);
 
+#ifdef HEAPWATCH_TEST_SEAMS
 // Test seam: pretend `dir` (resolved with realpath) has `bytes` free; bytes < 0 forgets it.
 // Process-wide.
 void FakeFreeSpace(const std::string& dir, double bytes);
+#endif
 
 }  // namespace disk_guard
 }  // namespace heapwatch

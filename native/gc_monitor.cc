@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstddef>
+#include <ctime>
 
 namespace heapwatch {
 
@@ -61,6 +63,13 @@ double FlagBits(int v8_flags) {
     if (v8_flags & kFlags[i].v8_flag) bits |= 1u << i;
   }
   return bits;
+}
+
+// CPU time of the calling thread. A system call (no vDSO for thread clocks): full GCs only.
+uint64_t ThreadCpuNs() {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
 // Math.round(x * 10) / 10, as JavaScript computes it (halves go up, also below zero).
@@ -183,6 +192,7 @@ void GcMonitor::OnPrologue(v8::Isolate* isolate, v8::GCType type, v8::GCCallback
   open.flags = flags;
   open.start_ns = uv_hrtime();
   open.measured = self->hooked_every_ || open.kind == GcKind::kMarkSweepCompact;
+  open.cpu_start_ns = open.kind == GcKind::kMarkSweepCompact ? ThreadCpuNs() : 0;
   if (open.measured) self->Measure(&open.before);
 }
 
@@ -202,7 +212,9 @@ void GcMonitor::OnEpilogue(v8::Isolate* isolate, v8::GCType type, v8::GCCallback
   uint64_t end_ns = uv_hrtime();
 
   bool full = open.kind == GcKind::kMarkSweepCompact;
-  if (!own) (full ? self->full_total_ : self->inc_total_) += 1;
+  // Full GCs of a gc() call are counted once, by EndExplicitGc.
+  bool deferred = full && !own && self->explicit_gc_;
+  if (!own && !deferred) (full ? self->full_total_ : self->inc_total_) += 1;
   if (!(self->hooked_every_ || (full && !own))) return;
 
   if (self->size_ == kCapacity) {
@@ -213,11 +225,13 @@ void GcMonitor::OnEpilogue(v8::Isolate* isolate, v8::GCType type, v8::GCCallback
   self->size_++;
   r.kind = static_cast<double>(open.kind);
   r.flags = FlagBits(open.flags | flags);
-  r.own = own ? 1 : 0;
+  r.own = own ? 1 : deferred ? 2 : 0;
+  if (deferred) self->explicit_last_ = &r;
   r.full_total = self->full_total_;
   r.inc_total = self->inc_total_;
   r.start_ms = self->epoch_offset_ms_ + open.start_ns / 1e6;
   r.duration_ms = (end_ns - open.start_ns) / 1e6;
+  r.cpu_ms = full ? (ThreadCpuNs() - open.cpu_start_ns) / 1e6 : 0;
   r.dropped_before = self->dropped_;
   self->dropped_ = 0;
   if (open.measured) {
@@ -228,6 +242,23 @@ void GcMonitor::OnEpilogue(v8::Isolate* isolate, v8::GCType type, v8::GCCallback
   self->Measure(&r.after);
   r.stats = StatsNumbers{};
   self->env_->Wake();
+}
+
+// Thread: JS thread, around isolate->LowMemoryNotification(). No JS runs in between, so no
+// drain: the records written during the call are still in the ring.
+void GcMonitor::BeginExplicitGc() {
+  explicit_gc_ = true;
+  explicit_last_ = nullptr;
+}
+
+void GcMonitor::EndExplicitGc() {
+  explicit_gc_ = false;
+  if (explicit_last_ == nullptr) return;  // no full GC recorded (the ring was full)
+  full_total_ += 1;
+  explicit_last_->own = 0;
+  explicit_last_->full_total = full_total_;
+  explicit_last_->inc_total = inc_total_;
+  explicit_last_ = nullptr;
 }
 
 // Thread: JS thread, from Environment's async callback. Allocating the array may run a GC
@@ -250,12 +281,37 @@ Napi::Value GcMonitor::Drain(Napi::Env env) {
   return out;
 }
 
-Napi::Object GcMonitor::Names(Napi::Env env) {
+Napi::Object GcMonitor::Layout(Napi::Env env) {
+  Napi::Object fields = Napi::Object::New(env);
+  auto at = [](size_t offset) { return static_cast<double>(offset / sizeof(double)); };
+  fields.Set("kind", at(offsetof(GcRecord, kind)));
+  fields.Set("flags", at(offsetof(GcRecord, flags)));
+  fields.Set("own", at(offsetof(GcRecord, own)));
+  fields.Set("fullTotal", at(offsetof(GcRecord, full_total)));
+  fields.Set("incTotal", at(offsetof(GcRecord, inc_total)));
+  fields.Set("startTime", at(offsetof(GcRecord, start_ms)));
+  fields.Set("durationMs", at(offsetof(GcRecord, duration_ms)));
+  fields.Set("cpuMs", at(offsetof(GcRecord, cpu_ms)));
+  fields.Set("dropped", at(offsetof(GcRecord, dropped_before)));
+  fields.Set("before", at(offsetof(GcRecord, before)));
+  fields.Set("after", at(offsetof(GcRecord, after)));
+  fields.Set("estimatedBase", at(offsetof(GcRecord, stats.estimated_base)));
+  fields.Set("usageTrend", at(offsetof(GcRecord, stats.usage_trend)));
+  fields.Set("min", at(offsetof(GcRecord, stats.min)));
+  fields.Set("max", at(offsetof(GcRecord, stats.max)));
+  const char* const heap[] = {"used_heap_size",  "total_heap_size",     "heap_size_limit",
+                              "external_memory", "total_physical_size", "malloced_memory"};
+  static_assert(std::size(heap) * sizeof(double) == sizeof(HeapNumbers));
+  Napi::Array heap_names = Napi::Array::New(env, std::size(heap));
+  for (uint32_t i = 0; i < std::size(heap); i++) heap_names.Set(i, heap[i]);
   Napi::Array types = Napi::Array::New(env, std::size(kKindNames));
   for (uint32_t i = 0; i < std::size(kKindNames); i++) types.Set(i, kKindNames[i]);
   Napi::Array flags = Napi::Array::New(env, std::size(kFlags));
   for (uint32_t i = 0; i < std::size(kFlags); i++) flags.Set(i, kFlags[i].name);
   Napi::Object out = Napi::Object::New(env);
+  out.Set("stride", static_cast<double>(kRecordStride));
+  out.Set("fields", fields);
+  out.Set("heap", heap_names);
   out.Set("types", types);
   out.Set("flags", flags);
   return out;

@@ -55,16 +55,18 @@ struct StatsState {
 // Pure: the addon's testFoldStats() runs it over synthetic GCs.
 StatsNumbers FoldStats(StatsState* state, double n, double current);
 
-// One GC as the hooks saw it. The JS side reads records as a flat Float64Array; the field
-// order below is the order there (see kRecordStride and src/native.ts).
+// One GC as the hooks saw it. The JS side reads records as a flat Float64Array, at the offsets
+// GcMonitor::Layout() gives.
 struct GcRecord {
   double kind;        // GcKind
   double flags;       // heapwatch flag bits (GcMonitor::Names().flags[i] is bit i)
-  double own;         // 1 when heapwatch's own heap snapshot caused this GC
+  double own;         // why a full GC is not counted in 'stats': 0 counted; 1 heapwatch's own heap
+                      // snapshot caused it; 2 one of the GCs of a gc() call but its last
   double full_total;  // full GCs counted in this environment so far, this one included
   double inc_total;   // other GCs counted so far, this one included
   double start_ms;    // wall clock, ms since the Unix epoch (sub-millisecond)
   double duration_ms;
+  double cpu_ms;          // full GCs: CPU time of this thread during the GC; 0 for others
   double dropped_before;  // GCs lost to a full buffer between the previous record and this one
   HeapNumbers before;     // zero when not measured (see GcMonitor::OnPrologue)
   HeapNumbers after;
@@ -91,8 +93,16 @@ class GcMonitor {
   void SetInterest(napi_env load, bool full, bool every);
   bool hooked() const { return hooked_; }
 
-  // {types: string[], flags: string[]}: the names of the codes in records.
-  static Napi::Object Names(Napi::Env env);
+  // How JS reads a record: { stride, fields: { kind: 0, flags: 1, ... }, heap: [names of
+  // HeapNumbers in order], types: [GcKind names], flags: [flag bit names] }. The one definition
+  // of the layout; src/gc-events.ts reads it at load.
+  static Napi::Object Layout(Napi::Env env);
+
+  // Around one gc() call: V8's low-memory notification runs several full GCs in a row (the last
+  // ones find nothing left to free), and memwatch's users call gc() to get one measurement. The
+  // call counts as one full GC, its last: the others are recorded with own = 2.
+  void BeginExplicitGc();
+  void EndExplicitGc();
 
  private:
   static constexpr size_t kCapacity = 4096;  // records between two JS turns
@@ -108,6 +118,7 @@ class GcMonitor {
     int flags;
     bool measured;
     uint64_t start_ns;
+    uint64_t cpu_start_ns;  // full GCs only
     HeapNumbers before;
   };
 
@@ -139,11 +150,13 @@ class GcMonitor {
   Open open_[kMaxDepth];
   int depth_ = 0;
 
-  std::unique_ptr<GcRecord[]> ring_;  // allocated once, on first interest
-  size_t head_ = 0;                   // oldest undelivered record
-  size_t size_ = 0;                   // undelivered records
-  double dropped_ = 0;                // records lost to a full ring since the last record
-  StatsState stats_;                  // folded on the JS thread, as records are drained
+  std::unique_ptr<GcRecord[]> ring_;   // allocated once, on first interest
+  size_t head_ = 0;                    // oldest undelivered record
+  size_t size_ = 0;                    // undelivered records
+  double dropped_ = 0;                 // records lost to a full ring since the last record
+  StatsState stats_;                   // folded on the JS thread, as records are drained
+  bool explicit_gc_ = false;           // inside a gc() call
+  GcRecord* explicit_last_ = nullptr;  // its latest full GC's record, until EndExplicitGc
 };
 
 }  // namespace heapwatch

@@ -35,11 +35,22 @@ std::map<Environment*, State*>& States() {
   return *states;
 }
 
+// The root of /proc and /sys for the callback: "" (the real ones) except in tests.
+#ifdef HEAPWATCH_TEST_SEAMS
 std::mutex root_mutex;
 std::string& Root() {
   static auto* root = new std::string();
   return *root;
 }
+std::string CallbackRoot() {
+  std::lock_guard<std::mutex> lock(root_mutex);
+  return Root();
+}
+#else
+std::string CallbackRoot() {
+  return "";
+}
+#endif
 
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream in(path);
@@ -196,12 +207,7 @@ size_t OnNearHeapLimit(void* data, size_t current, size_t initial) {
   if (s->initial == 0) s->initial = initial;
   double used = static_cast<double>(heap.used_heap_size());
   double needed = used * kMemoryPerHeapByte + static_cast<double>(raised - current);
-  std::string root;
-  {
-    std::lock_guard<std::mutex> lock(root_mutex);
-    root = Root();
-  }
-  Memory memory = Available(root);
+  Memory memory = Available(CallbackRoot());
   const char* short_of = nullptr;
   double left = 0;
   std::string where;
@@ -217,16 +223,15 @@ size_t OnNearHeapLimit(void* data, size_t current, size_t initial) {
   size_t result = raised;
   if (short_of != nullptr) {
     fprintf(stderr,
-            "heapwatch: JavaScript heap near its limit (%.0f MB used of %.0f MB); not writing a "
-            "snapshot: it needs about %.0f MB of memory and %s %.0f MB%s\n",
+            "heapwatch: the JavaScript heap reached its limit (%.0f MB in use, limit %.0f MB); not "
+            "writing a snapshot: it needs about %.0f MB of memory and %s %.0f MB%s\n",
             used / kMB, static_cast<double>(current) / kMB, needed / kMB, short_of, left / kMB,
             where.c_str());
     SnapshotResult r;
     r.trigger = "heap-limit";
-    r.error = ENOMEM;
-    r.syscall = "heap-limit";
     r.needed = needed;
     r.free = left;
+    SnapshotState::Refuse(&r, ENOMEM, "heap-limit");
     s->env->snapshots()->Deliver(r);
     Uninstall(s, 0);
     // The main thread dies now, as it would have without heapwatch; a worker gets room to reach
@@ -234,15 +239,19 @@ size_t OnNearHeapLimit(void* data, size_t current, size_t initial) {
     result = s->main_thread ? current : raised;
   } else {
     fprintf(stderr,
-            "heapwatch: JavaScript heap near its limit (%.0f MB used of %.0f MB): writing a "
-            "snapshot (limit raised by %.0f MB)\n",
+            "heapwatch: the JavaScript heap reached its limit (%.0f MB in use, limit %.0f MB): "
+            "writing a snapshot before V8 gives up (limit raised by %.0f MB for it)\n",
             used / kMB, static_cast<double>(current) / kMB,
             static_cast<double>(raised - current) / kMB);
     s->env->snapshots()->WriteUnattended("heap-limit");
     s->taken++;
+    // A worker gets one: once this callback is gone, Node's own (added when the worker started)
+    // is the one V8 calls next, and it ends the worker with ERR_WORKER_OUT_OF_MEMORY. Each
+    // further raise would let the heap outgrow the 16 MB that callback adds for the worker's
+    // teardown, and V8 would then abort the whole process.
     // Removing with limit 0 keeps the raised limit that we return: the process may still
     // recover. V8 puts the initial limit back once the heap is below 95% of it.
-    if (s->taken >= s->max) Uninstall(s, 0);
+    if (s->taken >= s->max || !s->main_thread) Uninstall(s, 0);
     isolate->AutomaticallyRestoreInitialHeapLimit(0.95);
     // V8 keeps a limit only if it is above the current one, and when it calls us after
     // ineffective mark-compacts, a limit not above is a fatal OOM. A nested call during the
@@ -274,10 +283,12 @@ Memory Available(const std::string& root) {
   return m;
 }
 
+#ifdef HEAPWATCH_TEST_SEAMS
 void SetRoot(const std::string& root) {
   std::lock_guard<std::mutex> lock(root_mutex);
   Root() = root;
 }
+#endif
 
 void Enable(Environment* env, int max, bool main_thread) {
   State* s = Find(env);
@@ -298,7 +309,8 @@ void Enable(Environment* env, int max, bool main_thread) {
   }
   s->max = max;
   s->main_thread = main_thread;
-  if (!s->installed && s->taken < s->max) {
+  // A worker takes one (see OnNearHeapLimit), whatever `max` says.
+  if (!s->installed && s->taken < (main_thread ? s->max : 1)) {
     env->isolate()->AddNearHeapLimitCallback(OnNearHeapLimit, s);
     s->installed = true;
   }

@@ -25,8 +25,10 @@ struct Memory {
 // `root` prefixes /proc and /sys (tests point it at a fake tree); "" is the real system.
 Memory Available(const std::string& root);
 
+#ifdef HEAPWATCH_TEST_SEAMS
 // Test seam: the root Available() uses inside the near-heap-limit callback. Process-wide.
 void SetRoot(const std::string& root);
+#endif
 
 // From now on, when V8 nears `env`'s heap limit: raise the limit by enough headroom for a
 // snapshot (the young generation's size, at least 4 MB), write one under the configured name with
@@ -35,9 +37,9 @@ void SetRoot(const std::string& root);
 // callback removes itself, so the next time the limit is reached V8 fails as it would without
 // heapwatch and Node prints its own OOM report. The initial limit comes back on its own once the
 // heap shrinks below 95% of it (AutomaticallyRestoreInitialHeapLimit), or at Disable().
-// `main_thread`: a skip in a worker returns a raised limit, so that Node's own worker callback
-// (terminate the worker with ERR_WORKER_OUT_OF_MEMORY) handles the next attempt instead of V8
-// killing the process.
+// `main_thread`: false in a worker, which gets one snapshot whatever `max` says, and a raised
+// limit after it or after a skip, so that Node's own worker callback (terminate the worker with
+// ERR_WORKER_OUT_OF_MEMORY) handles the next attempt instead of V8 aborting the process.
 // V8 invokes only the most recently added near-heap-limit callback: while this one is
 // installed, Node's --heapsnapshot-near-heap-limit (added at startup) does not run; one added
 // later (v8.setHeapSnapshotNearHeapLimit) hides this one.

@@ -462,6 +462,7 @@ Napi::Value HeapDiffEnd(Environment* env, const Napi::CallbackInfo& info) {
   return out;
 }
 
+#ifdef HEAPWATCH_TEST_SEAMS
 Napi::Value HeapDiffBytes(const Napi::CallbackInfo& info) {
   HeapDiffState* state = StateOf(info);
   if (state == nullptr) return Napi::Value();
@@ -473,5 +474,6 @@ Napi::Value BareSnapshot(Environment* env, const Napi::CallbackInfo& info) {
   { ScopedSnapshot snapshot(env); }
   return Napi::Number::New(info.Env(), static_cast<double>(uv_hrtime() - start) / 1e6);
 }
+#endif
 
 }  // namespace heapwatch

@@ -172,10 +172,12 @@ Napi::Object DiffToJs(Napi::Env env, const GroupNames& names, const HeapSummary&
                       const HeapSummary& after, const SummaryDiff& diff,
                       const std::vector<uint32_t>& targets,
                       const std::vector<std::vector<std::string>>& paths);
+#ifdef HEAPWATCH_TEST_SEAMS
 // heapDiffBytes(handle) -> bytes of native memory the handle holds until end().
 Napi::Value HeapDiffBytes(const Napi::CallbackInfo& info);
 // bareSnapshot() -> ms to take and delete one snapshot: the benchmarks' reference point.
 Napi::Value BareSnapshot(Environment* env, const Napi::CallbackInfo& info);
+#endif
 
 // Retainer paths shown per group: enough to see a pattern, few enough to read. They are picked
 // from up to kRetainerCandidates nearest objects, skipping paths that differ only in numbers

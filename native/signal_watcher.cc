@@ -3,6 +3,7 @@
 #include <uv.h>
 
 #include <condition_variable>
+#include <csignal>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -120,7 +121,35 @@ void ApplyLocked(std::unique_lock<std::mutex>& lock) {
   w.applied_cv.wait(lock, [&] { return w.applied >= generation; });
 }
 
+struct Named {
+  const char* name;
+  int signo;
+};
+
+const Named kSignals[] = {
+    {"SIGUSR2", SIGUSR2}, {"SIGHUP", SIGHUP}, {"SIGWINCH", SIGWINCH}, {"SIGURG", SIGURG},
+#ifdef SIGPWR
+    {"SIGPWR", SIGPWR},
+#endif
+#ifdef SIGINFO
+    {"SIGINFO", SIGINFO},
+#endif
+};
+
 }  // namespace
+
+std::vector<std::string> SignalNames() {
+  std::vector<std::string> names;
+  for (const Named& s : kSignals) names.push_back(s.name);
+  return names;
+}
+
+int SignalNumber(const std::string& name) {
+  for (const Named& s : kSignals) {
+    if (name == s.name) return s.signo;
+  }
+  return 0;
+}
 
 int Watch(Environment* env, int signo) {
   Watcher& w = W();
@@ -146,6 +175,13 @@ int Watch(Environment* env, int signo) {
   }
   ApplyLocked(lock);
   return 0;
+}
+
+void Forget(Environment* env) {
+  Watcher& w = W();
+  std::lock_guard<std::mutex> lock(w.mutex);
+  // The handles stay started: OnSignal finds no entry for this environment and does nothing.
+  std::erase_if(w.entries, [env](const Entry& e) { return e.env == env; });
 }
 
 void Unwatch(Environment* env) {

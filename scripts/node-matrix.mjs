@@ -133,7 +133,16 @@ function resolveTool(name, binRel) {
 async function build(node, opts, nodeGyp) {
   return run(
     node.bin,
-    [nodeGyp, 'rebuild', `--nodedir=${node.nodedir}`, `--jobs=${opts.jobs}`, '--loglevel=warn'],
+    // The tests load the test build too (its seams): -Dheapwatch_test=1 builds both.
+    [
+      nodeGyp,
+      'rebuild',
+      `--nodedir=${node.nodedir}`,
+      `--jobs=${opts.jobs}`,
+      '--loglevel=warn',
+      '--',
+      '-Dheapwatch_test=1',
+    ],
     { env: envFor(node), timeoutSec: opts.buildTimeout, label: `node-gyp rebuild (node ${node.version})` },
   );
 }
@@ -253,10 +262,14 @@ async function main() {
     const system = { version: process.versions.node, bin: process.execPath, nodedir };
     const r = nodedir
       ? await build(system, opts, nodeGyp)
-      : await run(process.execPath, [nodeGyp, 'rebuild', `--jobs=${opts.jobs}`, '--loglevel=warn'], {
-          timeoutSec: opts.buildTimeout,
-          label: 'node-gyp rebuild (system node)',
-        });
+      : await run(
+          process.execPath,
+          [nodeGyp, 'rebuild', `--jobs=${opts.jobs}`, '--loglevel=warn', '--', '-Dheapwatch_test=1'],
+          {
+            timeoutSec: opts.buildTimeout,
+            label: 'node-gyp rebuild (system node)',
+          },
+        );
     restored = r.ok ? 'ok' : 'FAILED';
   } else if (!opts.restore) restored = 'skipped (--no-restore)';
 

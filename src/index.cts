@@ -1,46 +1,45 @@
-// CommonJS entry: `module.exports` is the emitter itself, as with heapdump and memwatch-next.
-import type * as errorTypes from './errors.js';
-import type * as gcEventTypes from './gc-events.js';
-import type * as gcStatTypes from './gc-stats.js';
-import type * as heapDiffTypes from './heap-diff.js';
-import type * as heapwatchTypes from './heapwatch.js';
-import { instance } from './instance.js';
-import type * as optionTypes from './options.js';
-import type * as settingTypes from './settings.js';
-import type * as snapshotTypes from './snapshot.js';
+// The package: `module.exports` is the emitter itself, as with heapdump and memwatch-next. One per
+// environment: the ESM entry, a bundled copy of this major version and a worker's own require all
+// find the one that globalThis (per environment) holds.
+import { isMainThread, threadId } from 'node:worker_threads';
+import { loadBinding } from './binding.js';
+import type { HeapwatchErrorCode as ErrorCode } from './errors.js';
+import { Heapwatch } from './heapwatch.js';
+import type * as types from './types.js';
 
-// dist/lazy.cjs (src/lazy.ts) and dist/shared.cjs (src/shared.cts, the error classes): built as
-// entries of their own (tsup.config.ts), loaded on first use. Kept here: a second require() would
-// still allocate (HeapDiff counts what is allocated).
-let lazy: typeof import('./lazy.js') | undefined;
-let errors: typeof import('./shared.cjs') | undefined;
-const heapwatch: heapwatchTypes.Heapwatch = instance({
-  lazy: () => (lazy ??= require('./lazy.cjs')),
-  errors: () => (errors ??= require('./shared.cjs')),
+const KEY = Symbol.for('heapwatch.v1');
+const store = globalThis as unknown as Record<symbol, types.Heapwatch | undefined>;
+
+store[KEY] ??= new Heapwatch(loadBinding(), {
+  isMainThread,
+  threadId,
+  envOptions: process.env.NODE_HEAPDUMP_OPTIONS,
+  warn: (line) => process.stderr.write(`${line}\n`),
 });
+const heapwatch: types.Heapwatch = store[KEY];
 
 declare namespace heapwatch {
-  export type Heapwatch = heapwatchTypes.Heapwatch;
-  export type HeapwatchEvents = heapwatchTypes.HeapwatchEvents;
-  export type HeapwatchErrorCode = errorTypes.HeapwatchErrorCode;
-  export type HeapDiffDetail = heapDiffTypes.HeapDiffDetail;
-  export type HeapDiffEndOptions = heapDiffTypes.HeapDiffEndOptions;
-  export type HeapDiffResult = heapDiffTypes.HeapDiffResult;
-  export type HeapDiffSnapshotInfo = heapDiffTypes.HeapDiffSnapshotInfo;
-  export type ConfigureOptions = optionTypes.ConfigureOptions;
-  export type Settings = settingTypes.Settings;
-  export type SnapshotEvent = snapshotTypes.SnapshotEvent;
-  export type SnapshotFailure = snapshotTypes.SnapshotFailure;
-  export type SnapshotInfo = snapshotTypes.SnapshotInfo;
-  export type SnapshotOptions = snapshotTypes.SnapshotOptions;
-  export type WriteSnapshotCallback = snapshotTypes.WriteSnapshotCallback;
-  export type StatsInformation = gcStatTypes.StatsInformation;
-  export type LeakInformation = gcStatTypes.LeakInformation;
-  export type LeakSettings = settingTypes.LeakSettings;
-  export type HeapStatistics = gcStatTypes.HeapStatistics;
-  export type GcEvent = gcEventTypes.GcEvent;
-  export type GcType = gcEventTypes.GcType;
-  export type GcFlag = gcEventTypes.GcFlag;
+  export type Heapwatch = types.Heapwatch;
+  export type HeapwatchEvents = types.HeapwatchEvents;
+  export type HeapwatchErrorCode = ErrorCode;
+  export type HeapDiffDetail = types.HeapDiffDetail;
+  export type HeapDiffEndOptions = types.HeapDiffEndOptions;
+  export type HeapDiffResult = types.HeapDiffResult;
+  export type HeapDiffSnapshotInfo = types.HeapDiffSnapshotInfo;
+  export type ConfigureOptions = types.ConfigureOptions;
+  export type Settings = types.Settings;
+  export type SnapshotEvent = types.SnapshotEvent;
+  export type SnapshotFailure = types.SnapshotFailure;
+  export type SnapshotInfo = types.SnapshotInfo;
+  export type SnapshotOptions = types.SnapshotOptions;
+  export type WriteSnapshotCallback = types.WriteSnapshotCallback;
+  export type StatsInformation = types.StatsInformation;
+  export type LeakInformation = types.LeakInformation;
+  export type LeakSettings = types.LeakSettings;
+  export type HeapStatistics = types.HeapStatistics;
+  export type GcEvent = types.GcEvent;
+  export type GcType = types.GcType;
+  export type GcFlag = types.GcFlag;
 }
 
 export = heapwatch;

@@ -1,8 +1,9 @@
-// Which signals may ask for a snapshot, and why the others may not.
+// The snapshot signal: `signal`, `nosignal` and `signal=SIGHUP`; configure({ signal }). Which
+// signals heapwatch may take over is the addon's list (facts().signals); why the others may not
+// is said here.
 import { constants } from 'node:os';
-
-/** Signals heapwatch can take over: nothing else in Node or the kernel needs them. */
-export const SNAPSHOT_SIGNALS = ['SIGUSR2', 'SIGHUP', 'SIGWINCH', 'SIGURG', 'SIGPWR', 'SIGINFO'] as const;
+import { invalidArg } from './errors.js';
+import { flag, type OptionRules, type RuleContext, type SettingsPatch } from './option-values.js';
 
 const REFUSED: Readonly<Record<string, string>> = {
   SIGUSR1: "Node's inspector uses SIGUSR1 (it starts the debugger)",
@@ -33,20 +34,37 @@ const REFUSED: Readonly<Record<string, string>> = {
  * The canonical name ("SIGHUP") for a snapshot signal given as "SIGHUP", "HUP" or "sighup";
  * throws an Error whose message says why any other is refused.
  */
-export function snapshotSignal(value: string): string {
+export function snapshotSignal(value: string, available: readonly string[]): string {
   const upper = value.trim().toUpperCase();
   const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
-  const available = SNAPSHOT_SIGNALS.filter((s) => s in constants.signals);
-  if ((available as readonly string[]).includes(name)) return name;
+  if (available.includes(name)) return name;
   const reason = REFUSED[name];
   if (reason !== undefined) throw new Error(reason);
-  if (name in constants.signals || (SNAPSHOT_SIGNALS as readonly string[]).includes(name)) {
+  if (name in constants.signals)
     throw new Error(`${name} is not one heapwatch takes over on ${process.platform}`);
-  }
   throw new Error(`there is no signal ${name}`);
 }
 
-/** The list for error messages: the signals this platform has. */
-export function snapshotSignalList(): string {
-  return SNAPSHOT_SIGNALS.filter((s) => s in constants.signals).join(', ');
+function checkSignal(value: unknown, name: string, ctx: RuleContext): SettingsPatch {
+  if (typeof value === 'boolean') return { signal: value };
+  const expected = `a boolean or one of ${ctx.signals.join(', ')}`;
+  if (typeof value !== 'string') throw invalidArg(name, expected, value);
+  try {
+    return { signal: true, signalName: snapshotSignal(value, ctx.signals) };
+  } catch (error) {
+    throw invalidArg(name, expected, value, (error as Error).message);
+  }
 }
+
+export const signalRules: OptionRules = {
+  env: {
+    // `signal` turns the handler on; `signal=SIGHUP` also chooses the signal.
+    signal: (value, into, _warn, ctx) => {
+      Object.assign(into, value === undefined ? { signal: true } : checkSignal(value, 'signal', ctx));
+    },
+    nosignal: flag((into) => {
+      into.signal = false;
+    }),
+  },
+  configure: { signal: checkSignal },
+};

@@ -1,17 +1,19 @@
-// Shared by the tests: temp dirs, child processes with bounded waits, snapshot files.
+// The tests' one helpers module: temp dirs, snapshot files, the one child-process runner (with
+// bounded waits), and heapwatch in this process over the test build of the addon.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { onTestFinished } from 'vitest';
+import { loadBinding, type TestBinding } from '../src/binding.js';
+import { Heapwatch as HeapwatchImpl } from '../src/heapwatch.js';
+import type { Heapwatch } from '../src/types.js';
 
 export const ROOT = resolve(__dirname, '..');
 export const FIXTURES = join(__dirname, 'fixtures');
 
-export const SNAPSHOT_NAME = /^heapdump-\d+\.\d+\.heapsnapshot$/;
+export const SNAPSHOT_NAME = /^heapdump-\d+\.\d{6}\.heapsnapshot$/;
 export const TEMP_NAME = /^\.heapwatch-.*\.tmp$/;
-
-export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
 /** A fresh directory under the system temp dir, removed when the test finishes. */
 export function tempDir(): string {
@@ -20,8 +22,13 @@ export function tempDir(): string {
   return dir;
 }
 
+/** The `.heapsnapshot` files in `dir`, sorted. */
 export const snapshotsIn = (dir: string) =>
-  readdirSync(dir).filter((f) => /^heapdump-.*\.heapsnapshot$/.test(f));
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.heapsnapshot'))
+    .sort();
+/** The snapshots with heapdump's default names in `dir`, sorted. */
+export const heapdumpsIn = (dir: string) => snapshotsIn(dir).filter((f) => f.startsWith('heapdump-'));
 export const tempFilesIn = (dir: string) => readdirSync(dir).filter((f) => TEMP_NAME.test(f));
 
 export interface HeapSnapshotJson {
@@ -42,6 +49,25 @@ export function readSnapshot(path: string): HeapSnapshotJson {
   return json;
 }
 
+/** Polls `check` every 25 ms until it returns true; throws after `ms`. */
+export async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 25));
+  }
+}
+
+/**
+ * memwatch's eight 'stats' keys, in the contract's order: written out in a fixture (not taken
+ * from src/), shared with scripts/test-package.mjs.
+ */
+export const MEMWATCH_STATS_KEYS: string[] = JSON.parse(
+  readFileSync(join(FIXTURES, 'memwatch-stats-keys.json'), 'utf8'),
+);
+
+// ---------------------------------------------------------------- child processes
+
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -60,6 +86,8 @@ export interface Child {
   next(tag: string, ms?: number): Promise<any>;
   /** JSON payloads of every `@tag <json>` line so far. */
   lines<T = any>(tag: string): T[];
+  /** Resolves once stderr matches; rejects after `ms`. */
+  stderrMatches(pattern: RegExp, ms?: number): Promise<void>;
   send(line: string): void;
   signal(sig: NodeJS.Signals): void;
 }
@@ -68,42 +96,58 @@ export interface StartOptions {
   cwd: string;
   env?: Record<string, string>;
   args?: string[];
-  /** Run through `bash -c '<prefix> exec node <fixture>'` (for ulimit and traps). */
+  /** Run through `bash -c '<prefix> exec node <script>'` (for ulimit and traps). */
   shellPrefix?: string;
-  /** Options for node itself, before the fixture. */
+  /** Options for node itself, before the script. */
   nodeArgs?: string[];
+  /** Load the test build of the addon (its test seams): HEAPWATCH_TEST_ADDON=1. */
+  testAddon?: boolean;
   /** Hard limit: the child is killed with SIGKILL after this. */
   timeoutMs?: number;
 }
 
-/** Starts `node test/fixtures/<fixture>`; killed when the test finishes if still running. */
-export function start(fixture: string, options: StartOptions): Child {
-  const script = join(FIXTURES, fixture);
-  const args = options.args ?? [];
-  const nodeArgs = options.nodeArgs ?? [];
-  const env = { ...process.env, NODE_HEAPDUMP_OPTIONS: '', ...options.env };
-  const quoted = [process.execPath, ...nodeArgs, script, ...args]
-    .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
-    .join(' ');
+/**
+ * Starts `node <script>`: a file in test/fixtures, or a path from the repository root
+ * ('bench/...'). NODE_HEAPDUMP_OPTIONS is empty unless `env` sets it. Killed when the test finishes
+ * if still running.
+ */
+export function start(script: string, options: StartOptions): Child {
+  const file = isAbsolute(script)
+    ? script
+    : script.includes('/')
+      ? join(ROOT, script)
+      : join(FIXTURES, script);
+  const argv = [...(options.nodeArgs ?? []), file, ...(options.args ?? [])];
+  const env = {
+    ...process.env,
+    NODE_HEAPDUMP_OPTIONS: '',
+    ...(options.testAddon ? { HEAPWATCH_TEST_ADDON: '1' } : {}),
+    ...options.env,
+  };
+  const quoted = [process.execPath, ...argv].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
   const child = options.shellPrefix
     ? spawn('bash', ['-c', `${options.shellPrefix} exec ${quoted}`], { cwd: options.cwd, env })
-    : spawn(process.execPath, [...nodeArgs, script, ...args], { cwd: options.cwd, env });
+    : spawn(process.execPath, argv, { cwd: options.cwd, env });
   let stdout = '';
   let stderr = '';
   const waiters = new Set<() => void>();
+  const wake = () => {
+    for (const w of waiters) w();
+  };
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
     stdout += chunk;
-    for (const w of waiters) w();
+    wake();
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
+    wake();
   });
   child.stdin!.on('error', () => {}); // the child may exit before reading
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 40_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
   const exited = new Promise<Exit>((done) => {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      for (const w of waiters) w();
+      wake();
       done({ code, signal, stdout, stderr });
     });
   });
@@ -118,23 +162,22 @@ export function start(fixture: string, options: StartOptions): Child {
         const rest = l.slice(tag.length + 1).trim();
         return rest === '' ? null : JSON.parse(rest);
       });
-  // The payload of the index-th `@tag` line, once there is one.
-  const returned = new Map<string, number>();
-  const nth = (tag: string, index: number, ms: number) =>
-    new Promise<any>((done, fail) => {
+  // Resolves with what `found` returns once it returns something; rejects at exit or after `ms`.
+  const when = <T>(found: () => T | undefined, ms: number, what: string) =>
+    new Promise<T>((done, fail) => {
       const check = () => {
-        const all = lines(tag);
-        if (all.length > index) {
+        const value = found();
+        if (value !== undefined) {
           finish();
-          done(all[index]);
+          done(value);
         } else if (child.exitCode !== null || child.signalCode !== null) {
           finish();
-          fail(new Error(`child exited before @${tag}\nstdout: ${stdout}\nstderr: ${stderr}`));
+          fail(new Error(`child exited before ${what}\nstdout: ${stdout}\nstderr: ${stderr}`));
         }
       };
       const timer = setTimeout(() => {
         finish();
-        fail(new Error(`no @${tag} within ${ms} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+        fail(new Error(`no ${what} within ${ms} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
       }, ms);
       const finish = () => {
         clearTimeout(timer);
@@ -143,6 +186,16 @@ export function start(fixture: string, options: StartOptions): Child {
       waiters.add(check);
       check();
     });
+  const returned = new Map<string, number>();
+  const nth = (tag: string, index: number, ms: number) =>
+    when(
+      () => {
+        const all = lines(tag);
+        return all.length > index ? { value: all[index] } : undefined;
+      },
+      ms,
+      `@${tag}`,
+    ).then((r) => r.value);
   return {
     process: child,
     get stdout() {
@@ -161,6 +214,11 @@ export function start(fixture: string, options: StartOptions): Child {
       returned.set(tag, index + 1);
       return nth(tag, index, ms);
     },
+    stderrMatches(pattern, ms = 20_000) {
+      return when(() => (pattern.test(stderr) ? true : undefined), ms, `stderr matching ${pattern}`).then(
+        () => {},
+      );
+    },
     send(line) {
       child.stdin!.write(`${line}\n`);
     },
@@ -170,9 +228,9 @@ export function start(fixture: string, options: StartOptions): Child {
   };
 }
 
-/** Runs a fixture to the end. */
-export function run(fixture: string, options: StartOptions): Promise<Exit> {
-  const child = start(fixture, options);
+/** Runs a script to the end (stdin closed). */
+export function run(script: string, options: StartOptions): Promise<Exit> {
+  const child = start(script, options);
   child.process.stdin!.end();
   return child.exited;
 }
@@ -185,19 +243,58 @@ export function tagged<T = any>(stdout: string, tag: string): T[] {
     .map((l) => JSON.parse(l.slice(tag.length + 2)) as T);
 }
 
-/** Polls `check` every 25 ms until it returns true; throws after `ms`. */
-export async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(25);
+/**
+ * Runs a script that prints its result as JSON (an `@result <json>` line, else its last line) and
+ * returns it; fails on a bad exit or anything on stderr unless `stderr` allows it.
+ */
+export async function result<T = any>(
+  script: string,
+  options: StartOptions & { stderr?: boolean },
+): Promise<T> {
+  const exit = await run(script, options);
+  const failed = exit.code !== 0 || exit.signal !== null || (!options.stderr && exit.stderr !== '');
+  if (failed) {
+    throw new Error(
+      `${script} exited ${exit.code ?? exit.signal}\nstdout: ${exit.stdout}\nstderr: ${exit.stderr}`,
+    );
   }
+  const [tagged_] = tagged<T>(exit.stdout, 'result');
+  return tagged_ ?? (JSON.parse(exit.stdout.trim().split('\n').at(-1) ?? 'null') as T);
+}
+
+// ---------------------------------------------------------------- heapwatch in this process
+
+let binding: TestBinding | undefined;
+/** The test build of the addon (build/Release/heapwatch_test.node), loaded once per test file. */
+export function testBinding(): TestBinding {
+  if (binding === undefined) {
+    process.env.HEAPWATCH_TEST_ADDON = '1';
+    binding = loadBinding(ROOT) as TestBinding;
+  }
+  return binding;
 }
 
 /**
- * memwatch's eight 'stats' keys, in the contract's order: written out in a fixture (not taken
- * from src/), shared with scripts/test-package.mjs.
+ * A heapwatch over the test addon in this process, configured from `env` like
+ * NODE_HEAPDUMP_OPTIONS, without the signal (no process-wide handler inside the test runner).
  */
-export const MEMWATCH_STATS_KEYS: string[] = JSON.parse(
-  readFileSync(join(FIXTURES, 'memwatch-stats-keys.json'), 'utf8'),
-);
+export function heapwatchWith(env = ''): { hw: Heapwatch; warnings: string[] } {
+  const warnings: string[] = [];
+  const hw: Heapwatch = new HeapwatchImpl(testBinding(), {
+    isMainThread: false,
+    threadId: 7,
+    envOptions: env,
+    warn: (line) => warnings.push(line),
+  });
+  onTestFinished(() => {
+    // Back to defaults: the addon's snapshot and heap-limit settings are per environment.
+    hw.configure({
+      dir: '',
+      name: testBinding().facts().defaultName,
+      keep: false,
+      heapLimit: false,
+      snapshotOnLeak: false,
+    });
+  });
+  return { hw, warnings };
+}

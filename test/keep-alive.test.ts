@@ -1,8 +1,7 @@
-// heapwatch never keeps a process alive: not by loading, not after a signal snapshot.
+// heapwatch never keeps a process alive: not by loading, not after a snapshot.
 import { expect, test } from 'vitest';
-import { run, snapshotsIn, start, tagged, tempDir } from './helpers.js';
+import { heapdumpsIn, run, start, tagged, tempDir } from './helpers.js';
 
-// Node starts in well under a second here; a second of slack for a loaded machine.
 const PROMPT_MS = 3000;
 
 test('a process that only requires heapwatch exits promptly with code 0', async () => {
@@ -20,7 +19,7 @@ test('after a signal snapshot the process still exits on its own, having deliver
   const exit = await run('keep-alive.cjs', { cwd, args: ['self-signal'], timeoutMs: 15_000 });
   expect(exit, exit.stderr).toMatchObject({ code: 0, signal: null });
   expect(tagged(exit.stdout, 'event')).toEqual([expect.objectContaining({ trigger: 'signal' })]);
-  expect(snapshotsIn(cwd)).toHaveLength(1);
+  expect(heapdumpsIn(cwd)).toHaveLength(1);
   expect(Date.now() - started).toBeLessThan(PROMPT_MS + 2000);
 });
 

@@ -22,8 +22,9 @@ const rss0 = status('VmRSS');
 const out = { subject, items: items.length, churn, rssBeforeBytes: rss0 };
 
 if (subject === 'bare') {
-  const binding = require(join(root, 'node_modules', 'node-gyp-build'))(root);
-  out.snapshotMs = binding.bareSnapshot();
+  // The test build's seam: take and delete one snapshot, nothing else (npm run build:test-addon).
+  const binding = require(join(root, 'build', 'Release', 'heapwatch_test.node'));
+  out.snapshotMs = binding.testBareSnapshot();
   out.heldBytes = status('VmRSS') - rss0;
 } else {
   const { HeapDiff } =

@@ -1,10 +1,6 @@
 // The addon's snapshot-file analysis (native/analysis_worker.h), loaded through the library's
-// one loader. Its functions are added by more('analysis'), so that a library user's process
-// never defines them.
-
-import type { NativeHeapDiff } from '../heap-diff.js';
-import { loadError } from '../load-error.js';
-import { loadBinding, packageRoot } from '../native.js';
+// one loader.
+import { loadBinding, type NativeHeapDiff, packageRoot } from '../binding.js';
 
 export type AnalysisCommand = 'summary' | 'diff' | 'leaks';
 export type DominatorRules = 'devtools' | 'memlab';
@@ -127,9 +123,8 @@ export interface AnalysisFailure extends Error {
   syscall?: string;
 }
 
-/** Loads the addon (throws load-error.ts's explanation when it cannot). */
+/** Loads the addon (throws the loader's explanation, ERR_HEAPWATCH_NATIVE_LOAD, when it cannot). */
 export function loadAnalysis(root: string = packageRoot): AnalysisBinding {
-  const core = loadBinding(root, loadError);
-  // more() takes what to add; CoreBinding types only the library's form.
-  return (core.more as unknown as (what: 'analysis') => AnalysisBinding).call(core, 'analysis');
+  // The library's Binding type leaves out analyze(), which only the command uses.
+  return loadBinding(root) as unknown as AnalysisBinding;
 }

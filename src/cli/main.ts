@@ -1,7 +1,7 @@
 // The heapwatch command: finds the subcommand, parses its command line, runs it, and turns
 // what went wrong into a message and an exit code (command.ts: 0 ok, 1 failed, 2 usage).
 import { readFileSync } from 'node:fs';
-import { packageRoot } from '../native.js';
+import { packageRoot } from '../binding.js';
 import { COMMON_OPTIONS, parseArgs } from './args.js';
 import { type Command, CommandError, EXIT, type ExitCode, type Output, UsageError } from './command.js';
 import { COMMANDS } from './commands/index.js';

@@ -2,7 +2,7 @@
 // same two moments in the process that wrote them; files of two processes are refused.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { HeapDiffResult } from '../../src/heap-diff.js';
+import type { HeapDiffResult } from '../../src/types.js';
 import { tempDir } from '../helpers.js';
 import { CLI_FIXTURES, heapwatch, knownHeap, runNode } from './helpers.js';
 

@@ -1,6 +1,6 @@
 // heapwatch diff <before> <after> [--retainers N]: memwatch's HeapDiff of two snapshot files.
 import { basename } from 'node:path';
-import { toHeapDiffResult } from '../../heap-diff-result.js';
+import { toHeapDiffResult } from '../../heap-diff.js';
 import { analyze, finalLine } from '../analyze.js';
 import { integer } from '../args.js';
 import { type Lineage, loadAnalysis } from '../binding.js';

@@ -1,13 +1,35 @@
-// Issue 5: keep=N deletes heapwatch's own oldest snapshots, and never a file it did not write.
-import { appendFileSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+// keep=N: heapwatch's own oldest snapshots are deleted, and never a file it did not write. The rule
+// is the addon's (native/snapshot_ledger.h); these tests plant files and ledgers and watch it.
+import { appendFileSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LEDGER, parseLedger, prune } from '../src/retention.js';
-import { heapwatchWith, snapshots, start, tempDir } from './prod-helpers.js';
+import { heapwatchWith, snapshotsIn, start, tempDir, testBinding } from './helpers.js';
+
+const LEDGER = testBinding().facts().ledger;
 
 const NAME = 'app-{seq}.heapsnapshot';
 const bySeq = (files: string[]) =>
   [...files].sort((a, b) => Number(/\d+/.exec(a)![0]) - Number(/\d+/.exec(b)![0]));
+
+/** The ledger's lines as { ino, size, name }. */
+function parseLedger(text: string) {
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const [ino, size, ...name] = l.split(' ');
+      return { ino, size, name: name.join(' ') };
+    });
+}
+
+/** Retention's pass over `dir` now, as configure() runs it; returns the names it deleted. */
+function prune(dir: string, name: string, keep: number): string[] {
+  const before = readdirSync(dir);
+  const { hw } = heapwatchWith();
+  hw.configure({ dir, name, keep });
+  const after = new Set(readdirSync(dir));
+  return bySeq(before.filter((f) => !after.has(f)));
+}
 
 /** Writes a file and records it in the ledger exactly as the addon does ("<ino> <size> <name>"). */
 function own(dir: string, name: string, content = `{"snapshot":${name.length}}`): void {
@@ -20,12 +42,9 @@ describe('the retention rule (prune)', () => {
   it('keeps exactly N of its own, the latest written', () => {
     const dir = tempDir();
     for (let i = 1; i <= 6; i++) own(dir, `app-${i}.heapsnapshot`);
-    expect(prune(dir, NAME, 4)).toEqual({
-      deleted: ['app-1.heapsnapshot', 'app-2.heapsnapshot'],
-      kept: ['app-3.heapsnapshot', 'app-4.heapsnapshot', 'app-5.heapsnapshot', 'app-6.heapsnapshot'],
-    });
-    expect(prune(dir, NAME, 4).deleted).toEqual([]);
-    expect(bySeq(snapshots(dir))).toEqual([
+    expect(prune(dir, NAME, 4)).toEqual(['app-1.heapsnapshot', 'app-2.heapsnapshot']);
+    expect(prune(dir, NAME, 4)).toEqual([]);
+    expect(bySeq(snapshotsIn(dir))).toEqual([
       'app-3.heapsnapshot',
       'app-4.heapsnapshot',
       'app-5.heapsnapshot',
@@ -51,9 +70,8 @@ describe('the retention rule (prune)', () => {
     appendFileSync(join(dir, LEDGER), `1 6 notes.txt\n`);
     writeFileSync(join(dir, 'notes.txt'), 'notes!');
 
-    const { deleted } = prune(dir, NAME, 1);
-    expect(deleted).toEqual(['app-3.heapsnapshot']);
-    expect(snapshots(dir).sort()).toEqual(
+    expect(prune(dir, NAME, 1)).toEqual(['app-3.heapsnapshot']);
+    expect(snapshotsIn(dir).sort()).toEqual(
       [
         'app-0.heapsnapshot',
         'app-1.heapsnapshot',
@@ -72,7 +90,7 @@ describe('the retention rule (prune)', () => {
     own(dir, 'app-1.heapsnapshot');
     own(dir, 'app-2.heapsnapshot');
     own(dir, 'app-1.heapsnapshot', 'rewritten, longer content');
-    expect(prune(dir, NAME, 1).deleted).toEqual(['app-2.heapsnapshot']);
+    expect(prune(dir, NAME, 1)).toEqual(['app-2.heapsnapshot']);
   });
 
   it('compacts the ledger to the files that still exist', () => {
@@ -87,8 +105,8 @@ describe('the retention rule (prune)', () => {
   it('without a ledger nothing is deleted', () => {
     const dir = tempDir();
     for (let i = 1; i <= 3; i++) writeFileSync(join(dir, `app-${i}.heapsnapshot`), '{}');
-    expect(prune(dir, NAME, 1)).toEqual({ deleted: [], kept: [] });
-    expect(snapshots(dir)).toHaveLength(3);
+    expect(prune(dir, NAME, 1)).toEqual([]);
+    expect(snapshotsIn(dir)).toHaveLength(3);
   });
 });
 
@@ -116,7 +134,7 @@ describe('keep, end to end', () => {
     });
     const names: string[] = await child.next('names', 30_000);
     await child.exited;
-    expect(bySeq(snapshots(dir))).toEqual([
+    expect(bySeq(snapshotsIn(dir))).toEqual([
       'app-1.heapsnapshot',
       ...names.slice(3).map((p) => p.slice(dir.length + 1)),
     ]);
@@ -132,13 +150,13 @@ describe('keep, end to end', () => {
       });
       await child.exited;
     }
-    expect(snapshots(dir)).toHaveLength(4);
+    expect(snapshotsIn(dir)).toHaveLength(4);
     const { hw } = heapwatchWith(`dir=${dir},name=${NAME}`);
     hw.configure({ keep: 1 });
-    expect(snapshots(dir)).toHaveLength(1);
+    expect(snapshotsIn(dir)).toHaveLength(1);
   });
 
-  it('signal snapshots are pruned when their event reaches JS', async () => {
+  it('signal snapshots are pruned as they are written', async () => {
     const dir = tempDir();
     const child = start('prod-child.cjs', {
       cwd: dir,
@@ -151,8 +169,8 @@ describe('keep, end to end', () => {
       const e = await child.next('snapshot');
       expect(e.trigger).toBe('signal');
     }
-    await new Promise((r) => setTimeout(r, 200));
-    expect(snapshots(dir)).toHaveLength(2);
+    // Retention ran in the addon right after the write, before the event was queued.
+    expect(snapshotsIn(dir)).toHaveLength(2);
     child.signal('SIGTERM');
     await child.exited;
   });

@@ -1,9 +1,9 @@
-// Issue 5: a snapshot near the heap limit, in a child that leaks until V8 gives up.
+// A snapshot near the heap limit, in a child that leaks until V8 gives up; in a worker, only the
+// worker ends. The memory check reads a fake /proc and /sys through the test build's seam.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseLedger } from '../src/retention.js';
-import { native, parseSnapshot, snapshots, start, tempDir } from './prod-helpers.js';
+import { readSnapshot, snapshotsIn, start, tempDir, testBinding } from './helpers.js';
 
 const MB = 1024 * 1024;
 const leak = (dir: string, options: string, sysroot = '') =>
@@ -12,6 +12,7 @@ const leak = (dir: string, options: string, sysroot = '') =>
     nodeArgs: ['--max-old-space-size=64'],
     args: [sysroot],
     env: { NODE_HEAPDUMP_OPTIONS: options },
+    testAddon: true,
     timeoutMs: 60_000,
   });
 
@@ -49,22 +50,26 @@ describe('heapLimit / oom', () => {
     const wrote = /^heapwatch: wrote (\S+) \(([\d.]+) MB in \d+ ms, heap-limit\)$/m.exec(exit.stderr);
     expect(wrote, exit.stderr).not.toBeNull();
     expect(exit.stderr).toMatch(
-      /^heapwatch: JavaScript heap near its limit \(\d+ MB used of 64 MB\): writing a snapshot/m,
+      /^heapwatch: the JavaScript heap reached its limit \(\d+ MB in use, limit 64 MB\): writing a snapshot before V8 gives up/m,
     );
     expect(exit.stderr.indexOf('JavaScript heap out of memory')).toBeGreaterThan(
       exit.stderr.indexOf('heapwatch: wrote'),
     );
-    const files = snapshots(snaps);
+    const files = snapshotsIn(snaps);
     expect(files).toHaveLength(1);
     expect(join(snaps, files[0]!)).toBe(wrote![1]);
     expect(files[0]).toMatch(/^oom-\d+-heap-limit-1\.heapsnapshot$/);
     expect(readdirSync(snaps).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    const parsed = parseSnapshot(wrote![1]!);
-    expect(parsed.nodeCount).toBeGreaterThan(100_000);
+    const parsed = readSnapshot(wrote![1]!);
+    expect(parsed.snapshot.node_count).toBeGreaterThan(100_000);
     expect(parsed.strings).toContain('LeakedRecord');
-    expect(parseLedger(readFileSync(join(snaps, '.heapwatch-ledger'), 'utf8')).map((e) => e.name)).toEqual(
-      files,
-    );
+    const ledger = readFileSync(join(snaps, testBinding().facts().ledger), 'utf8');
+    expect(
+      ledger
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ')[2]),
+    ).toEqual(files);
   }, 60_000);
 
   it('oommax=2: a second snapshot when the raised limit is reached, then the OOM', async () => {
@@ -72,8 +77,8 @@ describe('heapLimit / oom', () => {
     const exit = await leak(dir, `oommax=2,dir=${dir}`).exited;
     expect(exit.signal ?? exit.code).toMatch(/SIGABRT|134/);
     expect(exit.stderr.match(/^heapwatch: wrote .* heap-limit\)$/gm)).toHaveLength(2);
-    expect(snapshots(dir)).toHaveLength(2);
-    for (const f of snapshots(dir)) expect(parseSnapshot(join(dir, f)).strings).toContain('LeakedRecord');
+    expect(snapshotsIn(dir)).toHaveLength(2);
+    for (const f of snapshotsIn(dir)) expect(readSnapshot(join(dir, f)).strings).toContain('LeakedRecord');
     expect(exit.stderr).toMatch(/JavaScript heap out of memory/);
   }, 60_000);
 
@@ -84,12 +89,12 @@ describe('heapLimit / oom', () => {
     expect(exit.signal ?? exit.code).toMatch(/SIGABRT|134/);
     expect(exit.stderr).toMatch(
       new RegExp(
-        `^heapwatch: JavaScript heap near its limit \\(\\d+ MB used of 64 MB\\); not writing a snapshot: it needs about \\d+ MB of memory and the memory cgroup leaves 24 MB \\(${root}/sys/fs/cgroup/memory.max\\)$`,
+        `^heapwatch: the JavaScript heap reached its limit \\(\\d+ MB in use, limit 64 MB\\); not writing a snapshot: it needs about \\d+ MB of memory and the memory cgroup leaves 24 MB \\(${root}/sys/fs/cgroup/memory.max\\)$`,
         'm',
       ),
     );
     expect(exit.stderr).toMatch(/JavaScript heap out of memory/);
-    expect(snapshots(dir)).toEqual([]);
+    expect(snapshotsIn(dir)).toEqual([]);
     expect(readdirSync(dir)).toEqual([]);
   }, 60_000);
 
@@ -101,7 +106,7 @@ describe('heapLimit / oom', () => {
       /not writing a snapshot: it needs about \d+ MB of memory and the machine has 100 MB$/m,
     );
     expect(exit.stderr).toMatch(/JavaScript heap out of memory/);
-    expect(snapshots(dir)).toEqual([]);
+    expect(snapshotsIn(dir)).toEqual([]);
   }, 60_000);
 });
 
@@ -113,11 +118,11 @@ describe('heapLimit in a worker thread', () => {
     await child.next('alive');
     const exit = await child.exited;
     expect(exit.code).toBe(0);
-    const files = snapshots(dir);
+    const files = snapshotsIn(dir);
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/^w-[1-9]\d*-heap-limit-\d+\.heapsnapshot$/);
     expect(exit.stderr).toMatch(/^heapwatch: wrote .* heap-limit\)$/m);
-    parseSnapshot(join(dir, files[0]!));
+    readSnapshot(join(dir, files[0]!));
   }, 60_000);
 });
 
@@ -132,7 +137,7 @@ describe('memory available to the process', () => {
         'kubepods/pod1/app': [String(400 * MB), 100 * MB],
       },
     });
-    expect(native().memoryAvailable(root)).toEqual({
+    expect(testBinding().testMemoryAvailable(root)).toEqual({
       machine: 1000 * MB,
       cgroup: 54 * MB,
       cgroupFile: `${root}/sys/fs/cgroup/kubepods/pod1/memory.max`,
@@ -141,7 +146,7 @@ describe('memory available to the process', () => {
 
   it('cgroup v2 without a limit, and v1 as the fallback', () => {
     const none = fakeRoot({ memAvailable: 10 * MB, limits: { '': ['max', 5 * MB] } });
-    expect(native().memoryAvailable(none)).toMatchObject({ machine: 10 * MB, cgroup: -1 });
+    expect(testBinding().testMemoryAvailable(none)).toMatchObject({ machine: 10 * MB, cgroup: -1 });
 
     const v1 = tempDir();
     mkdirSync(join(v1, 'proc/self'), { recursive: true });
@@ -150,7 +155,7 @@ describe('memory available to the process', () => {
     writeFileSync(join(v1, 'sys/fs/cgroup/memory/memory.limit_in_bytes'), `${512 * MB}\n`);
     writeFileSync(join(v1, 'sys/fs/cgroup/memory/memory.usage_in_bytes'), `${300 * MB}\n`);
     writeFileSync(join(v1, 'sys/fs/cgroup/memory/memory.stat'), `cache 1\ntotal_inactive_file ${12 * MB}\n`);
-    expect(native().memoryAvailable(v1)).toEqual({
+    expect(testBinding().testMemoryAvailable(v1)).toEqual({
       machine: -1,
       cgroup: 224 * MB,
       cgroupFile: `${v1}/sys/fs/cgroup/memory/memory.limit_in_bytes`,
@@ -158,7 +163,7 @@ describe('memory available to the process', () => {
   });
 
   it('on this machine: plausible figures', () => {
-    const m = native().memoryAvailable('');
+    const m = testBinding().testMemoryAvailable('');
     expect(m.machine).toBeGreaterThan(0);
     expect(m.cgroup === -1 || m.cgroup >= 0).toBe(true);
   });

@@ -1,8 +1,9 @@
-// Issue 5: `dir` and `name` through configure() and the environment; names never collide.
+// Where generated snapshots go and what they are called: `dir` and `name`, through configure() and
+// the environment; generated names never collide and never replace a file.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { heapwatchWith, snapshots, start, tempDir } from './prod-helpers.js';
+import { heapwatchWith, snapshotsIn, start, tempDir } from './helpers.js';
 
 const cwd = process.cwd();
 afterEach(() => process.chdir(cwd));
@@ -20,7 +21,7 @@ describe('dir', () => {
     let written = '';
     expect(hw.writeSnapshot((err, name) => (written = err ? String(err) : name!))).toBe(true);
     expect(dirname(written)).toBe(join(base, 'a/b'));
-    expect(snapshots(join(base, 'a/b'))).toEqual([basename(written)]);
+    expect(snapshotsIn(join(base, 'a/b'))).toEqual([basename(written)]);
   });
 
   it('an existing directory keeps its mode; names the caller gives keep their meaning', async () => {
@@ -31,7 +32,7 @@ describe('dir', () => {
     expect(statSync(dir).mode & 0o777).toBe(0o700); // mkdtemp's
     const own = await hw.snapshot({ filename: join(other, 'mine.heapsnapshot') });
     expect(own.path).toBe(join(other, 'mine.heapsnapshot'));
-    expect(snapshots(dir)).toEqual([]);
+    expect(snapshotsIn(dir)).toEqual([]);
   });
 
   it('configure() throws for a directory it cannot create, and changes nothing', () => {
@@ -54,8 +55,8 @@ describe('dir', () => {
     expect(warnings).toEqual([]);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     hw.writeSnapshot();
-    expect(snapshots(dir)).toHaveLength(1);
-    expect(snapshots(dir)[0]).toMatch(/^env-\d+\.heapsnapshot$/);
+    expect(snapshotsIn(dir)).toHaveLength(1);
+    expect(snapshotsIn(dir)[0]).toMatch(/^env-\d+\.heapsnapshot$/);
 
     const file = join(tempDir(), 'plain');
     writeFileSync(file, '');
@@ -101,7 +102,7 @@ describe('name templates', () => {
     expect(readFileSync(join(dir, 'n-1.heapsnapshot'), 'utf8')).toBe('from an earlier process');
     expect(readFileSync(join(dir, 'n-2.heapsnapshot'), 'utf8')).toBe('from an earlier process');
     expect(readFileSync(written, 'utf8').startsWith('{"snapshot"')).toBe(true);
-    expect(snapshots(dir)).toHaveLength(3);
+    expect(snapshotsIn(dir)).toHaveLength(3);
   });
 
   it('{seq} increases with every name', () => {
@@ -110,7 +111,7 @@ describe('name templates', () => {
     hw.configure({ dir, name: 'n-{seq}.heapsnapshot' });
     hw.writeSnapshot();
     hw.writeSnapshot();
-    const seqs = snapshots(dir).map((f) => Number(/\d+/.exec(f)![0]));
+    const seqs = snapshotsIn(dir).map((f) => Number(/\d+/.exec(f)![0]));
     expect(seqs[1]! - seqs[0]!).toBe(1);
   });
 
@@ -126,7 +127,7 @@ describe('name templates', () => {
     expect(names).toHaveLength(100);
     expect(new Set(names).size).toBe(100);
     for (const n of names) expect(n).toMatch(/^heapdump-\d+\.\d{6}\.heapsnapshot$/);
-    expect(snapshots(dir)).toHaveLength(100);
+    expect(snapshotsIn(dir)).toHaveLength(100);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     // Without keep, heapwatch writes nothing but the snapshots.
     expect(existsSync(join(dir, '.heapwatch-ledger'))).toBe(false);
