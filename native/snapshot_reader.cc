@@ -15,7 +15,7 @@
 #include <windows.h>
 #define close _close
 #ifndef S_ISDIR
-#define S_ISDIR(mode) (((mode) & _S_IFMT) == _S_IFDIR)
+#define S_ISDIR(mode) (((mode)&_S_IFMT) == _S_IFDIR)
 #endif
 #else
 #include <dlfcn.h>
