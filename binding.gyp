@@ -13,7 +13,13 @@
       "native/heap_summary.cc",
       "native/signal_watcher.cc",
       "native/heap_limit.cc",
-      "native/gc_monitor.cc"
+      "native/gc_monitor.cc",
+      "native/heap_graph.cc",
+      "native/snapshot_reader.cc",
+      "native/dominator_tree.cc",
+      "native/retainer_paths.cc",
+      "native/heap_analysis.cc",
+      "native/analysis_worker.cc"
     ]
   },
   "target_defaults": {

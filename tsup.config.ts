@@ -22,4 +22,16 @@ export default defineConfig([
     clean: false,
     external: ['./index.cjs'],
   },
+  // The heapwatch command (package.json "bin"): a bundle of its own, which the library never
+  // loads; it carries its own copy of what it uses of src/.
+  {
+    entry: { cli: 'src/cli/bin.ts' },
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
+    target: 'node20',
+    platform: 'node',
+    sourcemap: true,
+    clean: false,
+    banner: { js: '#!/usr/bin/env node' },
+  },
 ]);

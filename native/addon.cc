@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "analysis_worker.h"
 #include "environment.h"
 #include "gc_monitor.h"
 #include "heap_limit.h"
@@ -54,6 +55,7 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("heapDiffCreate", &Addon::HeapDiffCreate),
                              InstanceMethod("heapDiffStart", &Addon::HeapDiffStart),
                              InstanceMethod("heapDiffEnd", &Addon::HeapDiffEnd),
+                             InstanceMethod("analyze", &Addon::Analyze),
                          });
 #ifdef HEAPWATCH_TEST_SEAMS
     test_seams::Define(env, exports, env_);
@@ -236,6 +238,12 @@ class Addon : public Napi::Addon<Addon> {
   }
   Napi::Value HeapDiffEnd(const Napi::CallbackInfo& info) {
     return heapwatch::HeapDiffEnd(env_, info);
+  }
+
+  // analyze(command, files, options, onProgress) -> Promise: the heapwatch command's analysis
+  // of snapshot files (analysis_worker.h), on a libuv pool thread.
+  Napi::Value Analyze(const Napi::CallbackInfo& info) {
+    return heapwatch::Analyze(info);
   }
 
   v8::Isolate* isolate_;

@@ -2,9 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <cstdio>
-#include <cstring>
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -20,13 +17,6 @@ using Edge = v8::HeapGraphEdge;
 // Name handles are released after this many nodes: one HandleScope per node costs more, one
 // for the whole walk would keep millions of handles alive.
 constexpr int kBatch = 4096;
-// Labels in retainer paths are cut here: a closure's name can be a whole source line.
-constexpr size_t kMaxLabel = 80;
-// Retainer paths shown per group: enough to see a pattern, few enough to read. They are picked
-// from up to kRetainerCandidates nearest objects, skipping paths that differ only in numbers
-// (element indices, hash table slots).
-constexpr size_t kRetainerSamples = 3;
-constexpr size_t kRetainerCandidates = 16;
 
 double NowMs() {
   using namespace std::chrono;
@@ -48,61 +38,34 @@ std::string_view Utf8(v8::Isolate* isolate, v8::Local<v8::String> s, std::string
   return *buf;
 }
 
-// The group of a node. GetName() makes (and internalizes) a V8 string, so it is called only
-// for objects, whose group is their constructor's name.
-uint32_t GroupOf(v8::Isolate* isolate, const Node* node, GroupNames* names, std::string* buf) {
-  switch (node->GetType()) {
-    case Node::kObject:
-      return names->Intern(Utf8(isolate, node->GetName(), buf));
-    case Node::kArray:
-      return GroupNames::kArray;
-    case Node::kString:
-    case Node::kConsString:
-    case Node::kSlicedString:
-      return GroupNames::kString;
-    case Node::kCode:
-      return GroupNames::kCode;
-    case Node::kClosure:
-      return GroupNames::kClosure;
-    case Node::kRegExp:
-      return GroupNames::kRegExp;
-    case Node::kHeapNumber:
-      return GroupNames::kNumber;
-    case Node::kNative:
-      return GroupNames::kNative;
-    case Node::kSymbol:
-      return GroupNames::kSymbol;
-    case Node::kBigInt:
-      return GroupNames::kBigInt;
-    default:
-      // kHidden, kSynthetic, kObjectShape and whatever later V8s add.
-      return GroupNames::kHidden;
-  }
+// The group of a live snapshot's node. GetName() makes (and internalizes) a V8 string, so it is
+// called only for objects, whose group is their constructor's name.
+uint32_t GroupOfNode(v8::Isolate* isolate, const Node* node, GroupNames* names, std::string* buf) {
+  NodeKind kind = KindFromV8(node->GetType());
+  if (kind != NodeKind::kObject) return GroupOf(kind, {}, names);
+  return GroupOf(kind, Utf8(isolate, node->GetName(), buf), names);
 }
 
 // Open addressing from snapshot id to a 32-bit value. V8 never gives a node id 0
 // (HeapProfiler::kUnknownObjectId), so 0 marks an empty slot.
 class IdMap {
  public:
-  // A set when `with_values` is false (Insert then returns null).
-  IdMap(size_t expected, bool with_values) {
+  explicit IdMap(size_t expected) {
     bits_ = 4;
     while ((size_t{1} << bits_) < expected * 2) bits_++;
     keys_.assign(size_t{1} << bits_, 0);
-    if (with_values) values_.resize(keys_.size());
+    values_.resize(keys_.size());
   }
 
-  // The value slot for `id` (null for a set), added if missing: then *added is true.
-  uint32_t* Insert(uint32_t id, bool* added) {
+  void Insert(uint32_t id, uint32_t value) {
     size_t i = Probe(id);
-    *added = keys_[i] == 0;
     keys_[i] = id;
-    return values_.empty() ? nullptr : &values_[i];
+    values_[i] = value;
   }
 
-  const uint32_t* Find(uint32_t id) const {
+  uint32_t Find(uint32_t id) const {
     size_t i = Probe(id);
-    return keys_[i] == 0 || values_.empty() ? nullptr : &values_[i];
+    return keys_[i] == 0 ? UINT32_MAX : values_[i];
   }
 
  private:
@@ -119,71 +82,54 @@ class IdMap {
   std::vector<uint32_t> values_;
 };
 
-std::string Clip(std::string_view s) {
-  if (s.size() <= kMaxLabel) return std::string(s);
-  // Cut at a UTF-8 character boundary.
-  size_t end = kMaxLabel;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) end--;
-  return std::string(s.substr(0, end)) + "...";
-}
-
-// How a node reads in a retainer path. Strings show as "String", never their contents.
-std::string NodeLabel(v8::Isolate* isolate, const Node* node, std::string* buf) {
-  switch (node->GetType()) {
-    case Node::kString:
-    case Node::kConsString:
-    case Node::kSlicedString:
-      return "String";
-    case Node::kHeapNumber:
-      return "Number";
-    case Node::kRegExp:
-      return "RegExp";
-    case Node::kSymbol:
-      return "Symbol";
-    case Node::kBigInt:
-      return "BigInt";
-    case Node::kClosure: {
-      std::string_view name = Utf8(isolate, node->GetName(), buf);
-      return (name.empty() ? std::string("(anonymous)") : Clip(name)) + "()";
+// A live v8::HeapSnapshot seen through RetainerSearch's adapter: nodes by their index in the
+// snapshot. Thread: the JS thread, inside the caller's HandleScope.
+class V8SnapshotPaths {
+ public:
+  V8SnapshotPaths(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot)
+      : isolate_(isolate),
+        nodes_(static_cast<size_t>(snapshot->GetNodesCount())),
+        index_(nodes_.size()) {
+    for (uint32_t i = 0; i < nodes_.size(); i++) {
+      nodes_[i] = snapshot->GetNode(static_cast<int>(i));
+      index_.Insert(nodes_[i]->GetId(), i);
     }
-    default: {
-      std::string_view name = Utf8(isolate, node->GetName(), buf);
-      if (!name.empty()) return Clip(name);
-      if (node->GetType() == Node::kArray) return "(internal array)";
-      if (node->GetType() == Node::kCode) return "(code)";
-      return "(system)";
-    }
+    root_ = index_.Find(snapshot->GetRoot()->GetId());
   }
-}
+  uint32_t NodeCount() const { return static_cast<uint32_t>(nodes_.size()); }
+  uint32_t Root() const { return root_; }
+  uint32_t Id(uint32_t n) const { return nodes_[n]->GetId(); }
+  NodeKind Kind(uint32_t n) const { return KindFromV8(nodes_[n]->GetType()); }
+  std::string_view Name(uint32_t n) const {
+    v8::HandleScope scope(isolate_);
+    return Utf8(isolate_, nodes_[n]->GetName(), &buf_);
+  }
+  uint32_t ChildCount(uint32_t n) const {
+    return static_cast<uint32_t>(nodes_[n]->GetChildrenCount());
+  }
+  EdgeKind ChildKind(uint32_t n, uint32_t k) const {
+    return EdgeKindFromV8(nodes_[n]->GetChild(static_cast<int>(k))->GetType());
+  }
+  uint32_t ChildTo(uint32_t n, uint32_t k) const {
+    return index_.Find(nodes_[n]->GetChild(static_cast<int>(k))->GetToNode()->GetId());
+  }
+  std::string ChildLabel(uint32_t n, uint32_t k) const {
+    v8::HandleScope scope(isolate_);
+    const Edge* edge = nodes_[n]->GetChild(static_cast<int>(k));
+    v8::Local<v8::Value> name = edge->GetName();
+    EdgeKind kind = EdgeKindFromV8(edge->GetType());
+    if (name->IsString()) return EdgeLabel(kind, Utf8(isolate_, name.As<v8::String>(), &buf_), 0);
+    double index = name->IsNumber() ? name.As<v8::Number>()->Value() : 0;
+    return EdgeLabel(kind, {}, index > 0 ? static_cast<uint64_t>(index) : 0);
+  }
 
-// How an edge reads: "cache (property)", "table (internal)", "x (variable)", "[3]".
-std::string EdgeLabel(v8::Isolate* isolate, const Edge* edge, std::string* buf) {
-  v8::Local<v8::Value> value = edge->GetName();
-  std::string name;
-  if (value->IsString()) {
-    name = Clip(Utf8(isolate, value.As<v8::String>(), buf));
-  } else if (value->IsNumber()) {
-    char digits[32];
-    snprintf(digits, sizeof digits, "%.0f", value.As<v8::Number>()->Value());
-    name = digits;
-  }
-  switch (edge->GetType()) {
-    case Edge::kContextVariable:
-      return name + " (variable)";
-    case Edge::kElement:
-      return "[" + name + "]";
-    case Edge::kProperty:
-      return name + " (property)";
-    case Edge::kInternal:
-      return name + " (internal)";
-    case Edge::kHidden:
-      return "[" + name + "] (hidden)";
-    case Edge::kShortcut:
-      return name + " (shortcut)";
-    default:
-      return name + " (weak)";
-  }
-}
+ private:
+  v8::Isolate* isolate_;
+  std::vector<const Node*> nodes_;
+  IdMap index_;
+  uint32_t root_;
+  mutable std::string buf_;
+};
 
 // A HeapDiff's handle (the External in its #handle field, src/heap-diff.ts) is HeapDiff's own
 // too; memwatch left out whatever was reachable only through a HeapDiff.
@@ -199,17 +145,21 @@ void AddOwnHandle(v8::Isolate* isolate, const Node* heap_diff, std::vector<uint3
   }
 }
 
-// A path with its numbers blanked: paths through the same holders share a shape.
-std::string ShapeOf(std::string_view path) {
-  std::string shape;
-  for (char c : path) {
-    bool digit = c >= '0' && c <= '9';
-    if (!digit)
-      shape += c;
-    else if (shape.empty() || shape.back() != '#')
-      shape += '#';
+// Both readers end alike: HeapDiff's own objects out of the rows and the totals, rows by id.
+void FinishSummary(HeapSummary* out) {
+  std::sort(out->own_ids.begin(), out->own_ids.end());
+  if (!out->own_ids.empty()) {
+    // A handle may have been read before its HeapDiff: drop it now.
+    auto own = [out](const SummaryRow& row) {
+      return std::binary_search(out->own_ids.begin(), out->own_ids.end(), row.id);
+    };
+    for (const SummaryRow& row : out->rows) {
+      if (own(row)) out->size_bytes -= row.self_size;
+    }
+    out->rows.erase(std::remove_if(out->rows.begin(), out->rows.end(), own), out->rows.end());
   }
-  return shape;
+  std::sort(out->rows.begin(), out->rows.end(),
+            [](const SummaryRow& a, const SummaryRow& b) { return a.id < b.id; });
 }
 
 }  // namespace
@@ -243,6 +193,93 @@ size_t GroupNames::ByteSize() const {
   return bytes;
 }
 
+uint32_t GroupOf(NodeKind kind, std::string_view name, GroupNames* names) {
+  switch (kind) {
+    case NodeKind::kObject:
+      return names->Intern(name);
+    case NodeKind::kArray:
+      return GroupNames::kArray;
+    case NodeKind::kString:
+    case NodeKind::kConsString:
+    case NodeKind::kSlicedString:
+      return GroupNames::kString;
+    case NodeKind::kCode:
+      return GroupNames::kCode;
+    case NodeKind::kClosure:
+      return GroupNames::kClosure;
+    case NodeKind::kRegExp:
+      return GroupNames::kRegExp;
+    case NodeKind::kHeapNumber:
+      return GroupNames::kNumber;
+    case NodeKind::kNative:
+      return GroupNames::kNative;
+    case NodeKind::kSymbol:
+      return GroupNames::kSymbol;
+    case NodeKind::kBigInt:
+      return GroupNames::kBigInt;
+    default:
+      // kHidden, kSynthetic, kObjectShape and whatever later V8s add.
+      return GroupNames::kHidden;
+  }
+}
+
+void SummaryOfGraph(const HeapGraph& graph, GroupNames* names, HeapSummary* out) {
+  const uint32_t count = graph.node_count();
+  out->nodes = count;
+  out->rows.clear();
+  out->own_ids.clear();
+  out->rows.reserve(count);
+  out->size_bytes = 0;
+  // Objects share a few thousand names: intern each name once.
+  std::vector<uint32_t> group_of_name(graph.strings().count(), UINT32_MAX);
+  for (uint32_t n = 0; n < count; n++) {
+    NodeKind kind = graph.Kind(n);
+    uint32_t group;
+    if (kind == NodeKind::kObject && graph.NameIndex(n) < group_of_name.size()) {
+      uint32_t& cached = group_of_name[graph.NameIndex(n)];
+      if (cached == UINT32_MAX) cached = GroupOf(kind, graph.Name(n), names);
+      group = cached;
+    } else {
+      group = GroupOf(kind, graph.Name(n), names);
+    }
+    if (group == GroupNames::kOwn) {
+      out->own_ids.push_back(graph.Id(n));
+      for (uint32_t e = graph.FirstEdge(n); e < graph.FirstEdge(n + 1); e++) {
+        if (HasStringName(graph.EdgeKindOf(e)) && graph.EdgeName(e) == "#handle") {
+          out->own_ids.push_back(graph.Id(graph.EdgeTo(e)));
+        }
+      }
+      continue;
+    }
+    uint64_t size = graph.SelfSize(n);
+    out->rows.push_back({graph.Id(n), group, size});
+    out->size_bytes += size;
+  }
+  FinishSummary(out);
+}
+
+std::vector<uint32_t> GrowthTargets(const SummaryDiff& diff, const GroupNames& names,
+                                    size_t count) {
+  std::vector<uint32_t> targets;
+  for (uint32_t g = 0; g < diff.groups.size(); g++) {
+    const GroupChange& c = diff.groups[g];
+    if (GroupNames::Listed(g) && c.allocated > 0 && (c.size_bytes > 0 || c.allocated > c.freed)) {
+      targets.push_back(g);
+    }
+  }
+  std::sort(targets.begin(), targets.end(), [&](uint32_t x, uint32_t y) {
+    const GroupChange& a = diff.groups[x];
+    const GroupChange& b = diff.groups[y];
+    if (a.size_bytes != b.size_bytes) return a.size_bytes > b.size_bytes;
+    int64_t na = static_cast<int64_t>(a.allocated - a.freed);
+    int64_t nb = static_cast<int64_t>(b.allocated - b.freed);
+    if (na != nb) return na > nb;
+    return names.Name(x) < names.Name(y);
+  });
+  if (targets.size() > count) targets.resize(count);
+  return targets;
+}
+
 ScopedSnapshot::ScopedSnapshot(Environment* env) {
   v8::Isolate* isolate = env->isolate();
   v8::HandleScope scope(isolate);
@@ -273,7 +310,7 @@ void ReadSummary(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot, GroupNa
     const int end = std::min(count, start + kBatch);
     for (int i = start; i < end; i++) {
       const Node* node = snapshot->GetNode(i);
-      uint32_t group = GroupOf(isolate, node, names, &buf);
+      uint32_t group = GroupOfNode(isolate, node, names, &buf);
       if (group == GroupNames::kOwn) {
         out->own_ids.push_back(node->GetId());
         AddOwnHandle(isolate, node, &out->own_ids, &buf);
@@ -284,19 +321,7 @@ void ReadSummary(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot, GroupNa
       out->size_bytes += size;
     }
   }
-  std::sort(out->own_ids.begin(), out->own_ids.end());
-  if (!out->own_ids.empty()) {
-    // A handle may have been read before its HeapDiff: drop it now.
-    auto own = [out](const SummaryRow& row) {
-      return std::binary_search(out->own_ids.begin(), out->own_ids.end(), row.id);
-    };
-    for (const SummaryRow& row : out->rows) {
-      if (own(row)) out->size_bytes -= row.self_size;
-    }
-    out->rows.erase(std::remove_if(out->rows.begin(), out->rows.end(), own), out->rows.end());
-  }
-  std::sort(out->rows.begin(), out->rows.end(),
-            [](const SummaryRow& a, const SummaryRow& b) { return a.id < b.id; });
+  FinishSummary(out);
 }
 
 namespace {
@@ -344,136 +369,6 @@ SummaryDiff DiffSummaries(const HeapSummary& before, const HeapSummary& after,
   return diff;
 }
 
-std::vector<std::vector<std::string>> FindRetainerPaths(
-    v8::Isolate* isolate, const v8::HeapSnapshot* snapshot, const GroupNames& names,
-    const HeapSummary& before, const HeapSummary& after, const std::vector<uint32_t>& targets,
-    size_t per_group) {
-  std::vector<std::vector<std::string>> paths(targets.size());
-  if (targets.empty() || per_group == 0) return paths;
-  const size_t candidates = std::max(per_group, kRetainerCandidates);
-
-  // The allocated objects of the target groups (in `after`, not in `before`): id -> target.
-  std::vector<uint32_t> target_of_group(names.size(), UINT32_MAX);
-  for (size_t t = 0; t < targets.size(); t++) {
-    target_of_group[targets[t]] = static_cast<uint32_t>(t);
-  }
-  std::vector<std::pair<uint32_t, uint32_t>> wanted_list;
-  std::vector<size_t> available(targets.size(), 0);
-  auto a = before.rows.begin();
-  for (const SummaryRow& row : after.rows) {
-    while (a != before.rows.end() && a->id < row.id) ++a;
-    if (a != before.rows.end() && a->id == row.id) continue;
-    uint32_t t = target_of_group[row.group];
-    if (t == UINT32_MAX) continue;
-    wanted_list.emplace_back(row.id, t);
-    available[t]++;
-  }
-  IdMap wanted(wanted_list.size(), true);
-  bool added;
-  for (auto [id, t] : wanted_list) *wanted.Insert(id, &added) = t;
-  size_t needed = 0;
-  for (size_t t = 0; t < targets.size(); t++) needed += std::min(candidates, available[t]);
-
-  struct Visit {
-    const Node* node;
-    uint32_t parent;  // index into visits
-    int32_t edge;     // index of the edge in the parent's children
-  };
-  std::vector<Visit> visits;  // in breadth-first order: also the queue
-  IdMap seen(static_cast<size_t>(snapshot->GetNodesCount()), false);
-  std::vector<std::vector<uint32_t>> found(targets.size());
-  const Node* root = snapshot->GetRoot();
-  seen.Insert(root->GetId(), &added);
-  visits.push_back({root, UINT32_MAX, -1});
-  // What the running code holds on its stack or in handles is rarely the leak, and newer V8s
-  // (conservative stack scanning) reach many objects from there first: walk those root groups
-  // only after everything else, so that an object also held by a cache is found through it.
-  std::vector<Visit> deferred;
-  std::string name_buf;
-  auto is_stack_group = [&](const Node* n) {
-    if (n->GetType() != Node::kSynthetic) return false;
-    v8::HandleScope scope(isolate);
-    std::string_view name = Utf8(isolate, n->GetName(), &name_buf);
-    return name == "(Stack roots)" || name == "(Handle scope)";
-  };
-  for (size_t head = 0; needed > 0; head++) {
-    if (head == visits.size()) {
-      if (deferred.empty()) break;
-      for (const Visit& d : deferred) {
-        seen.Insert(d.node->GetId(), &added);
-        if (added) visits.push_back(d);
-      }
-      deferred.clear();
-      if (head == visits.size()) break;
-    }
-    const Node* node = visits[head].node;
-    if (!after.own_ids.empty() &&
-        std::binary_search(after.own_ids.begin(), after.own_ids.end(), node->GetId())) {
-      continue;  // HeapDiff's own: not a retainer of anything the user made
-    }
-    const int children = node->GetChildrenCount();
-    for (int e = 0; e < children && needed > 0; e++) {
-      const Edge* edge = node->GetChild(e);
-      if (edge->GetType() == Edge::kWeak) continue;
-      const Node* to = edge->GetToNode();
-      const uint32_t id = to->GetId();
-      if (id == 0) continue;  // never given out by V8; 0 marks empty slots
-      if (head == 0 || visits[head].node->GetType() == Node::kSynthetic) {
-        if (is_stack_group(to)) {
-          deferred.push_back({to, static_cast<uint32_t>(head), e});
-          continue;
-        }
-      }
-      seen.Insert(id, &added);
-      if (!added) continue;
-      visits.push_back({to, static_cast<uint32_t>(head), e});
-      const uint32_t* t = wanted.Find(id);
-      if (t != nullptr && found[*t].size() < candidates) {
-        found[*t].push_back(static_cast<uint32_t>(visits.size() - 1));
-        needed--;
-      }
-    }
-  }
-
-  std::string buf;
-  std::vector<uint32_t> chain;
-  for (size_t t = 0; t < targets.size(); t++) {
-    std::vector<std::string> rendered;
-    for (uint32_t v : found[t]) {
-      v8::HandleScope scope(isolate);
-      chain.clear();
-      for (uint32_t i = v; i != 0; i = visits[i].parent) chain.push_back(i);
-      std::string path;
-      for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-        const Visit& step = visits[*it];
-        const Node* from = visits[step.parent].node;
-        // Edges out of the root and the synthetic root groups are only indices: leave them out.
-        if (step.parent != 0 && from->GetType() != Node::kSynthetic) {
-          path += " > ";
-          path += EdgeLabel(isolate, from->GetChild(step.edge), &buf);
-        }
-        if (!path.empty()) path += " > ";
-        path += NodeLabel(isolate, step.node, &buf);
-      }
-      rendered.push_back(std::move(path));
-    }
-    // What the running code holds on its stack is rarely the leak: such paths go last.
-    std::stable_partition(rendered.begin(), rendered.end(), [](const std::string& path) {
-      return path.rfind("(GC roots) > (Stack roots)", 0) != 0 &&
-             path.rfind("(GC roots) > (Handle scope)", 0) != 0;
-    });
-    std::vector<std::string> shapes;
-    for (std::string& path : rendered) {
-      std::string shape = ShapeOf(path);
-      if (std::find(shapes.begin(), shapes.end(), shape) != shapes.end()) continue;
-      shapes.push_back(std::move(shape));
-      paths[t].push_back(std::move(path));
-      if (paths[t].size() == per_group) break;
-    }
-  }
-  return paths;
-}
-
 namespace {
 
 // Tells our handles from any other External.
@@ -506,6 +401,38 @@ void Report(Napi::Env env, HeapDiffState* state, int64_t bytes) {
 }
 
 }  // namespace
+
+Napi::Object DiffToJs(Napi::Env napi, const GroupNames& names, const HeapSummary& before,
+                      const HeapSummary& after, const SummaryDiff& diff,
+                      const std::vector<uint32_t>& targets,
+                      const std::vector<std::vector<std::string>>& paths) {
+  Napi::Object out = Napi::Object::New(napi);
+  out.Set("before", SummaryObject(napi, before));
+  out.Set("after", SummaryObject(napi, after));
+  out.Set("freedNodes", static_cast<double>(diff.freed_nodes));
+  out.Set("allocatedNodes", static_cast<double>(diff.allocated_nodes));
+  Napi::Array groups = Napi::Array::New(napi);
+  uint32_t count = 0;
+  for (uint32_t g = 0; g < diff.groups.size(); g++) {
+    const GroupChange& c = diff.groups[g];
+    if (!GroupNames::Listed(g) || (c.allocated == 0 && c.freed == 0)) continue;
+    Napi::Object item = Napi::Object::New(napi);
+    item.Set("what", names.Name(g));
+    item.Set("sizeBytes", static_cast<double>(c.size_bytes));
+    item.Set("allocated", static_cast<double>(c.allocated));
+    item.Set("freed", static_cast<double>(c.freed));
+    auto t = std::find(targets.begin(), targets.end(), g);
+    if (t != targets.end()) {
+      const std::vector<std::string>& found = paths[t - targets.begin()];
+      Napi::Array list = Napi::Array::New(napi, found.size());
+      for (uint32_t i = 0; i < found.size(); i++) list.Set(i, found[i]);
+      item.Set("retainers", list);
+    }
+    groups.Set(count++, item);
+  }
+  out.Set("groups", groups);
+  return out;
+}
 
 Napi::Value HeapDiffCreate(const Napi::CallbackInfo& info) {
   auto* state = new HeapDiffState();
@@ -560,61 +487,21 @@ Napi::Value HeapDiffEnd(Environment* env, const Napi::CallbackInfo& info) {
     ReadSummary(env->isolate(), snapshot.get(), &state->names, &after);
     diff = DiffSummaries(state->before, after, state->names.size());
     if (retainers > 0) {
-      // The groups that grew most: largest net growth in bytes, then in count.
-      for (uint32_t g = 0; g < diff.groups.size(); g++) {
-        const GroupChange& c = diff.groups[g];
-        if (GroupNames::Listed(g) && c.allocated > 0 &&
-            (c.size_bytes > 0 || c.allocated > c.freed)) {
-          targets.push_back(g);
-        }
-      }
-      std::sort(targets.begin(), targets.end(), [&](uint32_t x, uint32_t y) {
-        const GroupChange& a = diff.groups[x];
-        const GroupChange& b = diff.groups[y];
-        if (a.size_bytes != b.size_bytes) return a.size_bytes > b.size_bytes;
-        int64_t na = static_cast<int64_t>(a.allocated - a.freed);
-        int64_t nb = static_cast<int64_t>(b.allocated - b.freed);
-        if (na != nb) return na > nb;
-        return state->names.Name(x) < state->names.Name(y);
-      });
-      if (targets.size() > retainers) targets.resize(retainers);
-      paths = FindRetainerPaths(env->isolate(), snapshot.get(), state->names, state->before, after,
-                                targets, kRetainerSamples);
+      targets = GrowthTargets(diff, state->names, retainers);
+      v8::HandleScope scope(env->isolate());
+      V8SnapshotPaths graph(env->isolate(), snapshot.get());
+      paths =
+          FindRetainerPaths(graph, state->names, state->before, after, targets, kRetainerSamples);
     }
   }
 
-  Napi::Env napi = info.Env();
-  Napi::Object out = Napi::Object::New(napi);
-  out.Set("before", SummaryObject(napi, state->before));
-  out.Set("after", SummaryObject(napi, after));
-  out.Set("freedNodes", static_cast<double>(diff.freed_nodes));
-  out.Set("allocatedNodes", static_cast<double>(diff.allocated_nodes));
-  Napi::Array groups = Napi::Array::New(napi);
-  uint32_t count = 0;
-  for (uint32_t g = 0; g < diff.groups.size(); g++) {
-    const GroupChange& c = diff.groups[g];
-    if (!GroupNames::Listed(g) || (c.allocated == 0 && c.freed == 0)) continue;
-    Napi::Object item = Napi::Object::New(napi);
-    item.Set("what", state->names.Name(g));
-    item.Set("sizeBytes", static_cast<double>(c.size_bytes));
-    item.Set("allocated", static_cast<double>(c.allocated));
-    item.Set("freed", static_cast<double>(c.freed));
-    auto t = std::find(targets.begin(), targets.end(), g);
-    if (t != targets.end()) {
-      const std::vector<std::string>& found = paths[t - targets.begin()];
-      Napi::Array list = Napi::Array::New(napi, found.size());
-      for (uint32_t i = 0; i < found.size(); i++) list.Set(i, found[i]);
-      item.Set("retainers", list);
-    }
-    groups.Set(count++, item);
-  }
-  out.Set("groups", groups);
+  Napi::Object out = DiffToJs(info.Env(), state->names, state->before, after, diff, targets, paths);
 
   // The first table is no longer needed: give its memory back now, not at the next GC.
   state->ended = true;
   state->before = HeapSummary();
   state->names = GroupNames();
-  Report(napi, state, 0);
+  Report(info.Env(), state, 0);
   return out;
 }
 

@@ -1,4 +1,7 @@
-// HeapDiff's native half: a heap snapshot read into a compact table, and the diff of two tables.
+// A heap as a compact table of (id, group, self size) rows, and the diff of two tables: memwatch's
+// HeapDiff. One representation and one diff for both sources of a heap: the in-process HeapDiff
+// (a live v8::HeapSnapshot, read here) and snapshot files (a HeapGraph, heap_graph.h, read by
+// SummaryOfGraph), so that `heapwatch diff` of two files gives what HeapDiff gives.
 //
 // A V8 snapshot costs several times the heap; a table costs 16 bytes per snapshot node. So a
 // HeapDiff takes a snapshot, reads it into a table, deletes the snapshot at once, and keeps only
@@ -10,6 +13,7 @@
 
 #include <v8-profiler.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -18,6 +22,8 @@
 #include <vector>
 
 #include "environment.h"
+#include "heap_graph.h"
+#include "retainer_paths.h"
 
 namespace heapwatch {
 
@@ -59,6 +65,12 @@ class GroupNames {
   std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> index_;
   std::vector<const std::string*> names_;  // keys of index_: node-based, so they stay put
 };
+
+// The group of a node, memwatch's `what`: the constructor's name for objects (interned), else
+// Array, String (concatenated and sliced strings too), Code, Closure, RegExp, Number, Native,
+// Symbol, BigInt; V8's internals (hidden, synthetic, object shapes, kinds a later V8 adds) are
+// kHidden. Objects named HeapDiff are kOwn. `name` is only read for objects.
+uint32_t GroupOf(NodeKind kind, std::string_view name, GroupNames* names);
 
 // One snapshot node. 16 bytes: V8's snapshot ids are 32-bit; self sizes may exceed 4 GiB.
 struct SummaryRow {
@@ -112,20 +124,30 @@ class ScopedSnapshot {
 void ReadSummary(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot, GroupNames* names,
                  HeapSummary* out);
 
+// The same table from a snapshot file's graph, by the same rules (HeapDiff's own objects, and
+// what their #handle field holds, left out). Thread: any; no V8.
+void SummaryOfGraph(const HeapGraph& graph, GroupNames* names, HeapSummary* out);
+
 // Matches the rows of two tables by id: in `after` only = allocated, in `before` only = freed.
 // Native rows left unmatched are paired off (Node's get new ids in every snapshot).
 SummaryDiff DiffSummaries(const HeapSummary& before, const HeapSummary& after,
                           uint32_t group_count);
 
 // For each group in `targets`, up to `per_group` paths from the snapshot's root to objects of
-// that group that are in `after` but not in `before`, shortest first, as text:
+// that group that are in `after` but not in `before`, shortest first, as text (retainer_paths.h):
 // "(GC roots) > ... > cache (property) > Map > table (internal) > ... > LeakingClass".
-// One breadth-first search over `snapshot` (the one `after` was read from); weak edges are not
-// followed, nor edges out of HeapDiff's own objects.
-std::vector<std::vector<std::string>> FindRetainerPaths(
-    v8::Isolate* isolate, const v8::HeapSnapshot* snapshot, const GroupNames& names,
-    const HeapSummary& before, const HeapSummary& after, const std::vector<uint32_t>& targets,
-    size_t per_group);
+// One breadth-first search over the graph `after` was read from (through adapter G, see
+// RetainerSearch); not out of HeapDiff's own objects.
+template <class G>
+std::vector<std::vector<std::string>> FindRetainerPaths(const G& graph, const GroupNames& names,
+                                                        const HeapSummary& before,
+                                                        const HeapSummary& after,
+                                                        const std::vector<uint32_t>& targets,
+                                                        size_t per_group);
+
+// The groups that grew most, for retainer paths: largest net growth in bytes, then in count,
+// then by name; at most `count`.
+std::vector<uint32_t> GrowthTargets(const SummaryDiff& diff, const GroupNames& names, size_t count);
 
 // The state behind one JS HeapDiff: the names and the first table, until end().
 struct HeapDiffState {
@@ -150,11 +172,76 @@ Napi::Value HeapDiffStart(Environment* env, const Napi::CallbackInfo& info);
 //   freedNodes, allocatedNodes, groups: [{ what, sizeBytes, allocated, freed, retainers? }] }
 // Groups come unsorted; only groups with changes are listed.
 Napi::Value HeapDiffEnd(Environment* env, const Napi::CallbackInfo& info);
+// What heapDiffEnd returns, and `heapwatch diff` too (analysis_worker.h): one shape for both.
+Napi::Object DiffToJs(Napi::Env env, const GroupNames& names, const HeapSummary& before,
+                      const HeapSummary& after, const SummaryDiff& diff,
+                      const std::vector<uint32_t>& targets,
+                      const std::vector<std::vector<std::string>>& paths);
 #ifdef HEAPWATCH_TEST_SEAMS
 // heapDiffBytes(handle) -> bytes of native memory the handle holds until end().
 Napi::Value HeapDiffBytes(const Napi::CallbackInfo& info);
 // bareSnapshot() -> ms to take and delete one snapshot: the benchmarks' reference point.
 Napi::Value BareSnapshot(Environment* env, const Napi::CallbackInfo& info);
 #endif
+
+// Retainer paths shown per group: enough to see a pattern, few enough to read. They are picked
+// from up to kRetainerCandidates nearest objects, skipping paths that differ only in numbers
+// (element indices, hash table slots).
+constexpr size_t kRetainerSamples = 3;
+constexpr size_t kRetainerCandidates = 16;
+
+template <class G>
+std::vector<std::vector<std::string>> FindRetainerPaths(const G& graph, const GroupNames& names,
+                                                        const HeapSummary& before,
+                                                        const HeapSummary& after,
+                                                        const std::vector<uint32_t>& targets,
+                                                        size_t per_group) {
+  std::vector<std::vector<std::string>> paths(targets.size());
+  if (targets.empty() || per_group == 0) return paths;
+  const size_t candidates = std::max(per_group, kRetainerCandidates);
+
+  // The allocated objects of the target groups (in `after`, not in `before`), by id.
+  std::vector<uint32_t> target_of_group(names.size(), UINT32_MAX);
+  for (size_t t = 0; t < targets.size(); t++) {
+    target_of_group[targets[t]] = static_cast<uint32_t>(t);
+  }
+  std::unordered_map<uint32_t, uint32_t> wanted;  // id -> target
+  std::vector<size_t> available(targets.size(), 0);
+  auto a = before.rows.begin();
+  for (const SummaryRow& row : after.rows) {
+    while (a != before.rows.end() && a->id < row.id) ++a;
+    if (a != before.rows.end() && a->id == row.id) continue;
+    uint32_t t = target_of_group[row.group];
+    if (t == UINT32_MAX) continue;
+    wanted.emplace(row.id, t);
+    available[t]++;
+  }
+  size_t needed = 0;
+  for (size_t t = 0; t < targets.size(); t++) needed += std::min(candidates, available[t]);
+  if (needed == 0) return paths;
+
+  std::vector<std::vector<uint32_t>> found(targets.size());
+  RetainerSearch<G> search(graph);
+  search.Run(
+      [&](uint32_t node) {
+        auto it = wanted.find(graph.Id(node));
+        if (it != wanted.end() && found[it->second].size() < candidates) {
+          found[it->second].push_back(node);
+          needed--;
+        }
+        return needed > 0;
+      },
+      [&](uint32_t node) {
+        // HeapDiff's own: not a retainer of anything the user made.
+        return !after.own_ids.empty() &&
+               std::binary_search(after.own_ids.begin(), after.own_ids.end(), graph.Id(node));
+      });
+  for (size_t t = 0; t < targets.size(); t++) {
+    std::vector<std::string> rendered;
+    for (uint32_t node : found[t]) rendered.push_back(search.PathTo(node));
+    paths[t] = PickPaths(std::move(rendered), per_group);
+  }
+  return paths;
+}
 
 }  // namespace heapwatch

@@ -16,7 +16,9 @@
 //   3. as memwatch-next: memwatch-next's README program ('leak', 'stats', gc(), HeapDiff), and
 //      the combined recipe of heapdump + memwatch-next installed side by side;
 //   4. TypeScript with esModuleInterop: `import * as memwatch from 'memwatch-next'` and
-//      `import heapdump = require('heapdump')` type-check (the repo's tsc) and run.
+//      `import heapdump = require('heapdump')` type-check (the repo's tsc) and run;
+//   5. the heapwatch command, on each major: `npx heapwatch summary` and `diff` on the snapshot
+//      the CommonJS program wrote, from the installed tarball.
 //
 // npm runs with a clean environment and config (no npm_config_* from a parent npm, no nodedir),
 // from the npm cache first (--prefer-offline): only heapwatch's two dependencies are needed.
@@ -453,6 +455,7 @@ async function pack() {
       `abi ${abis.join(', ')}`,
     );
   }
+  check('tarball: the heapwatch command (dist/cli.cjs)', files.includes('dist/cli.cjs'));
   check(
     'tarball: no tests, build/, bench/, src/',
     !files.some((f) => /^(test|build|bench|src|demo|scripts)\//.test(f)),
@@ -563,6 +566,39 @@ async function noCompiler(node, tarball, provesHiding) {
       esm.same === true &&
       esm.heapDiff === 'function',
     esm && `${esm.nodes} nodes`,
+  );
+
+  // The heapwatch command from the tarball (package.json "bin"), as a user runs it: npx.
+  const npx = (args) =>
+    exec(node.bin, [npmCli, 'exec', '--offline', '--', 'heapwatch', ...args], {
+      cwd: dir,
+      env: npmEnv(node),
+    });
+  const summary = npx(['summary', 'cjs.heapsnapshot', '--json', '--quiet', '--top', '3']);
+  let parsed;
+  try {
+    parsed = JSON.parse(summary.stdout);
+  } catch {}
+  check(
+    `node ${node.major}: npx heapwatch summary cjs.heapsnapshot: the groups and the 3 largest objects`,
+    summary.code === 0 &&
+      parsed?.totals?.nodes === snapshotOk(path.join(dir, 'cjs.heapsnapshot')) &&
+      parsed.largest.length === 3 &&
+      parsed.groups.some((g) => g.what === 'Object'),
+    summary.code === 0 ? `${parsed?.totals?.nodes} nodes` : tail(summary.out, 5),
+  );
+  const diff = npx(['diff', 'cjs.heapsnapshot', 'cjs.heapsnapshot']);
+  check(
+    `node ${node.major}: npx heapwatch diff (a snapshot with itself): no change, one line on stderr`,
+    diff.code === 0 &&
+      /^change: 0 B, 0 objects allocated, 0 freed$/m.test(diff.stdout) &&
+      /^heapwatch diff: /.test(diff.stderr),
+    diff.code === 0 ? undefined : tail(diff.out, 5),
+  );
+  const usage = npx(['summary']);
+  check(
+    `node ${node.major}: npx heapwatch summary (no file): exit 2, usage`,
+    usage.code === 2 && /missing <file>/.test(usage.stderr),
   );
 
   // A build from source made under another Node (build/ comes first in node-gyp-build's order)
