@@ -27,9 +27,24 @@ const useShared: NonNullable<Options['esbuildPlugins']>[number] = {
   },
 };
 
+// heapwatch/prometheus and heapwatch/opentelemetry (src/metrics/): they use heapwatch through
+// dist/index.cjs (the same object as require('heapwatch')) and its errors through dist/shared.cjs;
+// prom-client and @opentelemetry/api (peer dependencies) stay external.
+const useCore: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'heapwatch-metrics',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/index\.cjs$/ }, () => ({ path: '../index.cjs', external: true }));
+    build.onResolve({ filter: /^\.\.\/errors\.js$/ }, () => ({ path: '../shared.cjs', external: true }));
+  },
+};
+const METRICS = ['prometheus', 'opentelemetry'];
+
 export default defineConfig([
   {
-    entry: { index: 'src/index.mts' },
+    entry: {
+      index: 'src/index.mts',
+      ...Object.fromEntries(METRICS.map((m) => [`metrics/${m}`, `src/metrics/${m}.mts`])),
+    },
     format: ['esm'],
     outExtension: () => ({ js: '.mjs' }),
     target: 'node20',
@@ -39,4 +54,9 @@ export default defineConfig([
   },
   { ...cjs, entry: { shared: 'src/shared.cts' } },
   { ...cjs, entry: { index: 'src/index.cts', lazy: 'src/lazy.ts' }, esbuildPlugins: [useShared] },
+  {
+    ...cjs,
+    entry: Object.fromEntries(METRICS.map((m) => [`metrics/${m}`, `src/metrics/${m}.ts`])),
+    esbuildPlugins: [useCore],
+  },
 ]);

@@ -1,4 +1,5 @@
 // writeSnapshot (heapdump's contract) and snapshot() (the Promise API), over the binding.
+import { channel } from 'node:diagnostics_channel';
 import { join, resolve } from 'node:path';
 import { argumentError, type HeapwatchError, invalidArg, systemError } from './errors.js';
 import type { Binding, NativeSnapshotEvent, NativeWriteResult } from './native.js';
@@ -32,6 +33,14 @@ export interface SnapshotOptions {
   /** Directory for a generated name (default: the configured `dir`, else the current directory). */
   dir?: string;
 }
+
+// Every snapshot's outcome, whatever its trigger (the API's too, which 'snapshot' does not
+// emit), for observers such as heapwatch/prometheus. Built and published only while subscribed.
+const outcomes = channel('heapwatch:snapshot');
+const published = <T extends SnapshotEvent>(event: T): T => {
+  if (outcomes.hasSubscribers) outcomes.publish(event);
+  return event;
+};
 
 const mb = (bytes = 0) => `${(bytes / 1048576).toFixed(1)} MB`;
 
@@ -85,7 +94,7 @@ function toInfo(r: NativeWriteResult, trigger: string): SnapshotInfo {
 
 /** Turns an addon-queued outcome into the 'snapshot' event's payload. */
 export function toSnapshotEvent(e: NativeSnapshotEvent): SnapshotEvent {
-  return e.errno === 0 ? toInfo(e, e.trigger) : { error: snapshotError(e), trigger: e.trigger };
+  return published(e.errno === 0 ? toInfo(e, e.trigger) : { error: snapshotError(e), trigger: e.trigger });
 }
 
 export interface SnapshotHooks {
@@ -112,9 +121,11 @@ export function createSnapshotApi(binding: Binding, hooks: SnapshotHooks = {}) {
     const r = binding.writeSnapshot(path, 'api', generated);
     const cb = typeof callback === 'function' ? (callback as WriteSnapshotCallback) : undefined;
     if (r.errno !== 0) {
-      cb?.(heapdumpError(r));
+      const error = published({ error: heapdumpError(r), trigger: 'api' }).error;
+      cb?.(error);
       return false;
     }
+    if (outcomes.hasSubscribers) published(toInfo(r, 'api'));
     // A generated name that was taken moves on to the next one: report the one written.
     if (generated) hooks.afterWrite?.(r.path);
     cb?.(null, generated ? r.path : path);
@@ -138,9 +149,9 @@ export function createSnapshotApi(binding: Binding, hooks: SnapshotHooks = {}) {
       path = dir === undefined ? generated : join(dir, generated.slice(generated.lastIndexOf('/') + 1));
     }
     const r = binding.writeSnapshot(path, 'api', filename === undefined);
-    if (r.errno !== 0) throw snapshotError(r);
+    if (r.errno !== 0) throw published({ error: snapshotError(r), trigger: 'api' }).error;
     if (filename === undefined) hooks.afterWrite?.(r.path);
-    return toInfo(r, 'api');
+    return published(toInfo(r, 'api'));
   }
 
   /**
