@@ -34,7 +34,10 @@ export interface OpenTelemetryMetricsOptions {
 
 /** What registerHeapwatchMetrics() returns. */
 export interface HeapwatchMetrics {
-  /** Stops observing: the observable instruments report nothing more, and heapwatch is unhooked. */
+  /**
+   * Unhooks heapwatch and removes the observable callback. The SDK goes on exporting the last
+   * values it collected (OpenTelemetry cannot remove an instrument); nothing new is recorded.
+   */
   stop(): void;
 }
 
