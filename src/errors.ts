@@ -24,20 +24,27 @@ export class HeapwatchError extends Error {
   }
 }
 
-// Bad arguments are TypeErrors (as Node's own ERR_INVALID_ARG_TYPE is) and still HeapwatchErrors.
-// A subclass of HeapwatchError keeps the ordinary instanceof.
+// What marks heapwatch's errors, whichever copy of this module made them: the package's own
+// bundles (the library, heapwatch/prometheus, ...) and a second installed copy each have one.
+const BRAND = Symbol.for('heapwatch.error');
+
+// `instanceof HeapwatchError` holds for every error heapwatch makes: the bad-argument ones, which
+// are TypeErrors (as Node's own ERR_INVALID_ARG_TYPE is), and those of the other copies. A
+// subclass of HeapwatchError keeps the ordinary instanceof.
 Object.defineProperty(HeapwatchError, Symbol.hasInstance, {
   value(this: unknown, value: unknown): boolean {
-    return (
-      Function.prototype[Symbol.hasInstance].call(this, value) ||
-      (this === HeapwatchError && value instanceof HeapwatchArgumentError)
-    );
+    if (this !== HeapwatchError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   },
 });
 
 /** A bad argument: `instanceof TypeError` and `instanceof HeapwatchError`, code ERR_HEAPWATCH_INVALID_ARG. */
 class HeapwatchArgumentError extends TypeError {
   readonly code: HeapwatchErrorCode = 'ERR_HEAPWATCH_INVALID_ARG';
+}
+
+for (const proto of [HeapwatchError.prototype, HeapwatchArgumentError.prototype]) {
+  Object.defineProperty(proto, BRAND, { value: true });
 }
 
 /** The error for a bad argument or option; `message` says which, what was expected and what came. */

@@ -1,9 +1,18 @@
 // writeSnapshot (heapdump's contract) and snapshot() (the Promise API): each one call into the
 // addon, which names, writes, records and prunes (native/snapshot_writer.h).
+import { channel } from 'node:diagnostics_channel';
 import { resolve } from 'node:path';
 import type { Binding, NativeWriteResult } from './binding.js';
 import { argumentError, type HeapwatchError, invalidArg, systemError } from './errors.js';
 import type { SnapshotEvent, SnapshotInfo, SnapshotOptions, WriteSnapshotCallback } from './types.js';
+
+// Every snapshot's outcome, whatever its trigger (the API's too, which 'snapshot' does not emit),
+// for observers such as heapwatch/prometheus. Published only while someone subscribes.
+const outcomes = channel('heapwatch:snapshot');
+const published = <T extends SnapshotEvent>(event: T): T => {
+  if (outcomes.hasSubscribers) outcomes.publish(event);
+  return event;
+};
 
 /** The error for a failed snapshot; the disk guard's and memory check's figures come along. */
 function failure(r: NativeWriteResult, message: (code: string) => string): HeapwatchError {
@@ -19,7 +28,9 @@ function toInfo(r: NativeWriteResult, trigger: string): SnapshotInfo {
 
 /** A snapshot's outcome as the 'snapshot' event's payload. */
 export function toSnapshotEvent(r: NativeWriteResult): SnapshotEvent {
-  return r.errno === 0 ? toInfo(r, r.trigger) : { error: failure(r, () => r.message), trigger: r.trigger };
+  return published(
+    r.errno === 0 ? toInfo(r, r.trigger) : { error: failure(r, () => r.message), trigger: r.trigger },
+  );
 }
 
 /**
@@ -40,9 +51,12 @@ export function writeSnapshot(binding: Binding, filename?: unknown, callback?: u
   if (r.errno !== 0) {
     // heapdump's message exactly; the disk guard and the memory check add their figures.
     const shortage = r.syscall === 'statfs' || r.syscall === 'heap-limit' ? ` (${r.detail})` : '';
-    cb?.(failure(r, (code) => `heapdump write error ${code}${shortage}`));
+    const error = failure(r, (code) => `heapdump write error ${code}${shortage}`);
+    published({ error, trigger: 'api' });
+    cb?.(error);
     return false;
   }
+  if (outcomes.hasSubscribers) published(toInfo(r, 'api'));
   // The caller's string unchanged, or the generated name as written (relative without `dir`).
   cb?.(null, typeof filename === 'string' ? filename : r.path);
   return true;
@@ -56,8 +70,8 @@ export function writeSnapshot(binding: Binding, filename?: unknown, callback?: u
 export async function snapshot(binding: Binding, options: SnapshotOptions = {}): Promise<SnapshotInfo> {
   const { filename, dir } = validateSnapshotOptions(options);
   const r = binding.writeSnapshot('api', filename, dir ?? '');
-  if (r.errno !== 0) throw failure(r, () => r.message);
-  return toInfo(r, 'api');
+  if (r.errno !== 0) throw published({ error: failure(r, () => r.message), trigger: 'api' }).error;
+  return published(toInfo(r, 'api'));
 }
 
 function validateSnapshotOptions(options: unknown): SnapshotOptions {

@@ -23,7 +23,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ensurePeers, median, VARIANTS } from './peers.mjs';
+import { EXTRA_VARIANTS, ensurePeers, median, VARIANTS } from './peers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, '..', 'out', 'callgrind');
@@ -64,7 +64,7 @@ const profiles = opts.profiles.split(',');
 const variants = opts.variants.split(',');
 for (const p of profiles) if (!PROFILES[p]) throw new Error(`--profiles: unknown profile ${p}`);
 for (const v of variants)
-  if (![...VARIANTS, 'heapwatch-addon-only'].includes(v)) throw new Error(`--variants: unknown variant ${v}`);
+  if (![...VARIANTS, ...EXTRA_VARIANTS].includes(v)) throw new Error(`--variants: unknown variant ${v}`);
 const fullGcEvery = Number(opts['full-gc-every']);
 const nodeFlags = [...opts['node-flags'].split(' ').filter(Boolean), '--expose-gc'];
 

@@ -18,7 +18,19 @@ export function ensurePeers() {
   );
 }
 
-/** The variants compared by default, in table order (workload.mjs also has heapwatch-addon-only). */
+/**
+ * Variants run only when asked for (--variants): heapwatch's addon alone; the metrics entries,
+ * and the metrics libraries alone (what a process with them pays before heapwatch's metrics).
+ */
+export const EXTRA_VARIANTS = [
+  'heapwatch-addon-only',
+  'prom-client-loaded',
+  'heapwatch-prometheus',
+  'opentelemetry-sdk-loaded',
+  'heapwatch-opentelemetry',
+];
+
+/** The variants compared by default, in table order. */
 export const VARIANTS = [
   'none',
   'heapwatch-loaded',

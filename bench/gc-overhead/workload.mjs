@@ -15,6 +15,16 @@ const count = () => {
   events++;
 };
 
+const promRegistry = () => new (require('prom-client').Registry)();
+function meterProvider() {
+  const { MeterProvider, MetricReader } = require('@opentelemetry/sdk-metrics');
+  class Reader extends MetricReader {
+    async onShutdown() {}
+    async onForceFlush() {}
+  }
+  return new MeterProvider({ readers: [new Reader()] });
+}
+
 const setups = {
   none: () => {},
   // Loaded, no listener: separates the cost of loading heapwatch from the cost of its hooks.
@@ -27,6 +37,24 @@ const setups = {
     ),
   'heapwatch-stats': () => require('../../dist/index.cjs').on('stats', count),
   'heapwatch-gc': () => require('../../dist/index.cjs').on('gc', count),
+  // heapwatch/prometheus and heapwatch/opentelemetry registered, never scraped or collected: what
+  // they add at every GC ('stats', 'gc' and 'leak' listeners, a histogram observation). The
+  // -loaded variants keep the same registry or MeterProvider without heapwatch's metrics: every
+  // full GC also marks the library itself, which a process using it pays anyway.
+  'prom-client-loaded': () => {
+    globalThis.benchRegistry = promRegistry();
+  },
+  'heapwatch-prometheus': () => {
+    require('../../dist/metrics/prometheus.cjs').registerHeapwatchMetrics({ register: promRegistry() });
+  },
+  'opentelemetry-sdk-loaded': () => {
+    globalThis.benchMeterProvider = meterProvider();
+  },
+  'heapwatch-opentelemetry': () => {
+    require('../../dist/metrics/opentelemetry.cjs').registerHeapwatchMetrics({
+      meterProvider: meterProvider(),
+    });
+  },
   // Loaded here, not at the top: every variant loads only what it uses.
   'perf_hooks-gc': () => {
     const { PerformanceObserver } = require('node:perf_hooks');
