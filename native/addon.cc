@@ -45,6 +45,7 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("setSink", &Addon::SetSink),
                              InstanceMethod("configure", &Addon::Configure),
                              InstanceMethod("checkTemplate", &Addon::CheckTemplate),
+                             InstanceMethod("nameMatches", &Addon::NameMatches),
                              InstanceMethod("writeSnapshot", &Addon::WriteSnapshot),
                              InstanceMethod("heapLimitTaken", &Addon::HeapLimitTaken),
                              InstanceMethod("watchSignal", &Addon::WatchSignal),
@@ -161,6 +162,14 @@ class Addon : public Napi::Addon<Addon> {
     if (!Expect(info, 0, napi_string)) return Napi::Value();
     return Napi::String::New(
         info.Env(), snapshot_names::TemplateProblem(info[0].As<Napi::String>().Utf8Value()));
+  }
+
+  // nameMatches(template, name) -> whether `name` is one the (valid) template produces.
+  Napi::Value NameMatches(const Napi::CallbackInfo& info) {
+    if (!Expect(info, 0, napi_string) || !Expect(info, 1, napi_string)) return Napi::Value();
+    return Napi::Boolean::New(info.Env(),
+                              snapshot_names::Matches(info[0].As<Napi::String>().Utf8Value(),
+                                                      info[1].As<Napi::String>().Utf8Value()));
   }
 
   // writeSnapshot(trigger, path?, dir) -> { path, bytes, durationMs, errno, syscall, needed,

@@ -102,6 +102,8 @@ export interface Binding {
   configure(settings: NativeSettings): void;
   /** '' or why the name template is invalid. */
   checkTemplate(name: string): string;
+  /** Whether `name` is one that `template` (a valid one) produces. */
+  nameMatches(template: string, name: string): boolean;
   /** Without `path`: a generated name in `dir` ('': the configured one). */
   writeSnapshot(trigger: string, path: string | undefined, dir: string): NativeWriteResult;
   heapLimitTaken(): number;

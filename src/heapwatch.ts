@@ -8,6 +8,7 @@ import { createHeapDiff } from './heap-diff.js';
 import { LeakSnapshots } from './leak-snapshot.js';
 import type { RuleContext } from './option-values.js';
 import { parseEnvOptions, validateConfigure } from './options.js';
+import { StatusFile } from './process-status.js';
 import { defaultSettings, mergeSettings } from './settings.js';
 import { snapshot, toSnapshotEvent, writeSnapshot } from './snapshot.js';
 import { ensureDir } from './snapshot-dir.js';
@@ -38,6 +39,7 @@ export class Heapwatch extends EventEmitter implements HeapwatchApi {
   readonly #ctx: RuleContext;
   readonly #gcEvents: GcEvents;
   readonly #leakSnapshots: LeakSnapshots;
+  readonly #status = new StatusFile();
   #settings: Readonly<Settings>;
 
   constructor(binding: Binding, host: Host) {
@@ -68,8 +70,22 @@ export class Heapwatch extends EventEmitter implements HeapwatchApi {
       toSnapshotEvent(binding.writeSnapshot('leak', undefined, '')),
     );
     binding.setSink((kind, payload) => {
-      if (kind === 'gc') this.#gcEvents.onRecords(payload as Float64Array);
-      else for (const e of payload as NativeWriteResult[]) this.emit('snapshot', toSnapshotEvent(e));
+      if (kind === 'gc') {
+        this.#gcEvents.onRecords(payload as Float64Array);
+        return;
+      }
+      for (const r of payload as NativeWriteResult[]) {
+        const event = toSnapshotEvent(r);
+        if (r.trigger === 'signal') {
+          const at = Date.now();
+          this.#status.signalled(
+            'error' in event
+              ? { error: { code: event.error.code, message: event.error.message }, at }
+              : { path: event.path, at },
+          );
+        }
+        this.emit('snapshot', event);
+      }
     });
     Object.defineProperty(this, 'HeapDiff', { value: createHeapDiff(binding), enumerable: true });
     Object.defineProperty(this, 'HeapwatchError', { value: HeapwatchError, enumerable: false });
@@ -140,5 +156,8 @@ export class Heapwatch extends EventEmitter implements HeapwatchApi {
     }
     this.#settings = next;
     this.#gcEvents.update();
+    if (this.#host.isMainThread) {
+      this.#status.publish({ signal: next.signal ? next.signalName : null, dir: next.dir, name: next.name });
+    }
   }
 }

@@ -18,6 +18,7 @@ const EXIT_CODES = [
   '  1  failed: a file that cannot be read or is not a complete snapshot, snapshots of different',
   '     processes, not enough memory',
   '  2  wrong command line: an unknown subcommand or option, a missing argument',
+  '  3-7 heapwatch snapshot only: see `heapwatch snapshot --help`',
 ];
 
 function wrap(text: string, width = 88, indent = ''): string[] {
@@ -139,6 +140,10 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
   try {
     return await command.run({ args: parsed.args, options: parsed.options, out });
   } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`heapwatch ${command.name}: ${error.message}\nUsage: ${usageLine(command)}\n`);
+      return EXIT.usage;
+    }
     if (error instanceof CommandError) {
       io.stderr.write(
         `heapwatch ${command.name}: ${error.message}\n${error.hint ? `  ${error.hint}\n` : ''}`,

@@ -1,10 +1,9 @@
 // Shared by the tests of the heapwatch command: running it, and reading snapshots in JavaScript
 // to compute what it should say by other means.
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { FIXTURES, ROOT } from '../helpers.js';
+import { type Exit, FIXTURES, ROOT, run } from '../helpers.js';
 
 export const CLI = join(ROOT, 'dist', 'cli.cjs');
 export const CLI_FIXTURES = join(FIXTURES, 'cli');
@@ -12,46 +11,20 @@ export const CLI_FIXTURES = join(FIXTURES, 'cli');
 export const MAJORS = [20, 26];
 export const knownHeap = (major: number) => join(CLI_FIXTURES, `node${major}.heapsnapshot.gz`);
 
-export interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+export type Run = Exit;
 
-/** Runs `node [nodeArgs] script args` to its end; killed (and failing) after `timeoutMs`. */
+/** Runs `node [nodeArgs] script args` to its end, through the tests' one runner (../helpers.ts). */
 export function runNode(
   script: string,
   args: string[],
-  options: { nodeArgs?: string[]; timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { nodeArgs?: string[]; timeoutMs?: number; cwd?: string; env?: Record<string, string> } = {},
 ): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...args], {
-      cwd: options.cwd ?? ROOT,
-      env: options.env ?? { ...process.env, NODE_HEAPDUMP_OPTIONS: 'nosignal' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(
-          `${script} ${args.join(' ')}: still running after ${options.timeoutMs ?? 60_000} ms\n${stderr}`,
-        ),
-      );
-    }, options.timeoutMs ?? 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
+  return run(script, {
+    cwd: options.cwd ?? ROOT,
+    args,
+    nodeArgs: options.nodeArgs,
+    timeoutMs: options.timeoutMs,
+    env: options.env ?? { NODE_HEAPDUMP_OPTIONS: 'nosignal' },
   });
 }
 

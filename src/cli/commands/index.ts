@@ -3,6 +3,7 @@
 import type { Command } from '../command.js';
 import { diff } from './diff.js';
 import { leaks } from './leaks.js';
+import { snapshot } from './snapshot.js';
 import { summary } from './summary.js';
 
-export const COMMANDS: Command[] = [summary, diff, leaks];
+export const COMMANDS: Command[] = [snapshot, summary, diff, leaks];
