@@ -16,11 +16,12 @@ store[KEY] ??= new Heapwatch(loadBinding(), {
   envOptions: process.env.NODE_HEAPDUMP_OPTIONS,
   warn: (line) => process.stderr.write(`${line}\n`),
 });
-const heapwatch: types.Heapwatch = store[KEY];
+const heapwatch: types.Heapwatch = store[KEY]!;
 
 declare namespace heapwatch {
   export type Heapwatch = types.Heapwatch;
   export type HeapwatchEvents = types.HeapwatchEvents;
+  export type HeapwatchListener<K extends keyof types.HeapwatchEvents> = types.HeapwatchListener<K>;
   export type HeapwatchErrorCode = ErrorCode;
   export type HeapDiffDetail = types.HeapDiffDetail;
   export type HeapDiffEndOptions = types.HeapDiffEndOptions;

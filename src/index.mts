@@ -26,6 +26,7 @@ export type {
   HeapStatistics,
   Heapwatch,
   HeapwatchEvents,
+  HeapwatchListener,
   LeakInformation,
   LeakSettings,
   Settings,

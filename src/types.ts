@@ -1,9 +1,9 @@
 // The public types: the exported object, its events and their payloads, its options. One module,
-// so that the code that makes each of them can share them without importing each other.
-import type { EventEmitter } from 'node:events';
+// so that the code that makes each of them can share them without importing each other. They need
+// no other declarations (not @types/node): users compile against them as they are.
 import type { HeapwatchError } from './errors.js';
 
-/** The events heapwatch emits. It never emits 'error'. */
+/** The events heapwatch emits, with their listeners' arguments. It never emits 'error'. */
 export interface HeapwatchEvents {
   /** After every snapshot heapwatch writes on its own (signal, leak, heap-limit), or its failure. */
   snapshot: [event: SnapshotEvent];
@@ -13,30 +13,46 @@ export interface HeapwatchEvents {
   leak: [info: LeakInformation];
   /** After every GC, in order, while listened to. */
   gc: [event: GcEvent];
+  /** EventEmitter's own: a listener is being added. */
+  newListener: [event: string | symbol, listener: (...args: any[]) => void];
+  /** EventEmitter's own: a listener was removed. */
+  removeListener: [event: string | symbol, listener: (...args: any[]) => void];
 }
 
-/** The exported object: an EventEmitter with heapdump's and memwatch's functions as own properties. */
-export interface Heapwatch extends EventEmitter {
+/** A listener for `K`: a misspelled event name or a listener of the wrong shape does not compile. */
+export type HeapwatchListener<K extends keyof HeapwatchEvents> = (...args: HeapwatchEvents[K]) => void;
+
+/**
+ * The exported object: memwatch's EventEmitter (`instanceof EventEmitter` holds), with heapdump's
+ * and memwatch's functions as own properties. Its emitter methods are typed by HeapwatchEvents.
+ */
+export interface Heapwatch {
   /**
    * heapdump's API: writes a heap snapshot synchronously; the callback runs before it returns.
    * @example
-   *   heapwatch.writeSnapshot('/tmp/app.heapsnapshot', (err, filename) => { ... });
+   *   heapwatch.writeSnapshot('/tmp/app.heapsnapshot', (err, filename) => {
+   *     if (err) console.error(err.code, err.message);
+   *   });
    */
   writeSnapshot(filename?: string, callback?: WriteSnapshotCallback): boolean;
   writeSnapshot(callback: WriteSnapshotCallback): boolean;
   /**
-   * memwatch's gc(): a full, synchronous garbage collection (no --expose-gc needed). At least one
-   * 'stats' event follows, after it returns.
+   * memwatch's gc(): a full, synchronous garbage collection (no --expose-gc needed), counted as one
+   * full GC. One 'stats' event follows, after it returns.
    * @example
    *   heapwatch.once('stats', (stats) => console.log(stats.current_base));
    *   heapwatch.gc();
    */
   gc(): void;
-  /** Writes a heap snapshot; resolves with its path, size and duration. */
+  /**
+   * Writes a heap snapshot; resolves with its path, size and duration.
+   * @example
+   *   const { path, bytes } = await heapwatch.snapshot({ dir: '/var/tmp' });
+   */
   snapshot(options?: SnapshotOptions): Promise<SnapshotInfo>;
   /**
-   * Changes settings at run time (the same ones NODE_HEAPDUMP_OPTIONS sets at load).
-   * Throws a HeapwatchError naming the bad option.
+   * Changes settings at run time (the same ones NODE_HEAPDUMP_OPTIONS sets at load), all or
+   * nothing. Throws a HeapwatchError naming the bad option.
    * @example
    *   heapwatch.configure({ signal: false });
    */
@@ -46,7 +62,6 @@ export interface Heapwatch extends EventEmitter {
    * what changed, grouped by constructor name.
    * @example
    *   const diff = new heapwatch.HeapDiff();
-   *   runSuspectCode();
    *   const { change } = diff.end({ retainers: 2 });
    */
   readonly HeapDiff: HeapDiffConstructor;
@@ -55,22 +70,21 @@ export interface Heapwatch extends EventEmitter {
   /** The settings in force. */
   readonly settings: Readonly<Settings>;
 
-  on<K extends keyof HeapwatchEvents>(event: K, listener: (...args: HeapwatchEvents[K]) => void): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
-  once<K extends keyof HeapwatchEvents>(event: K, listener: (...args: HeapwatchEvents[K]) => void): this;
-  once(event: string | symbol, listener: (...args: any[]) => void): this;
-  addListener<K extends keyof HeapwatchEvents>(
-    event: K,
-    listener: (...args: HeapwatchEvents[K]) => void,
-  ): this;
-  addListener(event: string | symbol, listener: (...args: any[]) => void): this;
-  off<K extends keyof HeapwatchEvents>(event: K, listener: (...args: HeapwatchEvents[K]) => void): this;
-  off(event: string | symbol, listener: (...args: any[]) => void): this;
-  removeListener<K extends keyof HeapwatchEvents>(
-    event: K,
-    listener: (...args: HeapwatchEvents[K]) => void,
-  ): this;
-  removeListener(event: string | symbol, listener: (...args: any[]) => void): this;
+  on<K extends keyof HeapwatchEvents>(event: K, listener: HeapwatchListener<K>): this;
+  once<K extends keyof HeapwatchEvents>(event: K, listener: HeapwatchListener<K>): this;
+  addListener<K extends keyof HeapwatchEvents>(event: K, listener: HeapwatchListener<K>): this;
+  prependListener<K extends keyof HeapwatchEvents>(event: K, listener: HeapwatchListener<K>): this;
+  prependOnceListener<K extends keyof HeapwatchEvents>(event: K, listener: HeapwatchListener<K>): this;
+  off<K extends keyof HeapwatchEvents>(event: K, listener: HeapwatchListener<K>): this;
+  removeListener<K extends keyof HeapwatchEvents>(event: K, listener: HeapwatchListener<K>): this;
+  removeAllListeners(event?: keyof HeapwatchEvents): this;
+  emit<K extends keyof HeapwatchEvents>(event: K, ...args: HeapwatchEvents[K]): boolean;
+  listenerCount(event: keyof HeapwatchEvents): number;
+  listeners(event: keyof HeapwatchEvents): Function[];
+  rawListeners(event: keyof HeapwatchEvents): Function[];
+  eventNames(): Array<string | symbol>;
+  setMaxListeners(n: number): this;
+  getMaxListeners(): number;
 }
 
 // ---------------------------------------------------------------- snapshots
@@ -95,8 +109,11 @@ export interface SnapshotFailure {
 
 export type SnapshotEvent = SnapshotInfo | SnapshotFailure;
 
-/** heapdump's callback: `(null, filename)` on success, `(err)` on failure. */
-export type WriteSnapshotCallback = (err: Error | null, filename?: string) => void;
+/**
+ * heapdump's callback: `(null, filename)` on success, `(err)` on failure, where `err.message` is
+ * heapdump's (`heapdump write error ENOENT`) and `err.code`, `errno`, `syscall`, `path` say more.
+ */
+export type WriteSnapshotCallback = (err: HeapwatchError | null, filename?: string) => void;
 
 export interface SnapshotOptions {
   /** File to write; relative to the current directory. Mutually exclusive with `dir`. */

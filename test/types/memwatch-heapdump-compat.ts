@@ -22,8 +22,12 @@ memwatch.on('stats', (stats: memwatch.StatsInformation) => {
   ];
   console.log(keys);
 });
-// The untyped form @types/memwatch-next allows.
-memwatch.on('something', (data: object) => console.log(data));
+// @types/memwatch-next let any event name through; heapwatch's events are typed, so a misspelled
+// one, or a listener of the wrong shape, is an error where it is written.
+// @ts-expect-error: no such event
+memwatch.on('stat', (data: object) => console.log(data));
+// @ts-expect-error: 'stats' listeners take StatsInformation
+memwatch.on('stats', (data: string) => console.log(data));
 memwatch.once('stats', () => {});
 memwatch.removeAllListeners('stats');
 memwatch.gc();
@@ -51,5 +55,9 @@ heapdump.writeSnapshot();
 heapdump.writeSnapshot('/tmp/app.heapsnapshot');
 heapdump.writeSnapshot((err: Error | null, filename?: string) => console.log(err, filename));
 heapdump.writeSnapshot('/tmp/app.heapsnapshot', (err, filename) => console.log(err, filename));
+// The error is a HeapwatchError: its code and errno are typed.
+heapdump.writeSnapshot((err) => {
+  if (err) console.log(err.code.toUpperCase(), err.errno, err.syscall, err.path);
+});
 
 export { gcReturnsNothing };
