@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import heapwatch from 'heapwatch';
 import * as heapDiff from './heap-diff.mjs';
 import * as production from './production.mjs';
+import { say, showSnapshotProgress } from './progress.mjs';
 import * as snapshots from './snapshots.mjs';
 import * as statsAndLeak from './stats-and-leak.mjs';
 
@@ -11,20 +12,24 @@ const out = join(process.cwd(), 'demo-output');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 heapwatch.configure({ dir: out });
+const stopProgress = showSnapshotProgress([out]);
 
-console.log('== 1. Snapshots: API, callback, and SIGUSR2 while JavaScript is busy');
+say(`Every file below goes to ${out}/ (mode 0600: a snapshot holds every string in the heap).`);
+
+say('\n== 1. Snapshots: the Promise API, the callback API, and SIGUSR2 while JavaScript is busy');
 await snapshots.run(out);
 
-console.log("\n== 2. GC statistics and leak detection (memwatch's 'stats' and 'leak')");
+say("\n== 2. GC statistics and leak detection (memwatch's 'stats' and 'leak' events)");
 const leak = await statsAndLeak.run();
 
-console.log('\n== 3. HeapDiff around a leaking loop, with retainer paths');
+say('\n== 3. HeapDiff around a leaking loop, with retainer paths');
 const diff = heapDiff.run();
 
-console.log('\n== 4. Production: retention and a snapshot near the heap limit');
+say('\n== 4. Production settings, in child processes configured only by NODE_HEAPDUMP_OPTIONS');
 const prod = production.run(out);
 
+stopProgress();
 if (!leak.found || !diff.found || !prod.ok) {
-  console.log('\nsomething did not happen as it should: see above');
+  say('\nsomething did not happen as it should: see above');
   process.exitCode = 1;
 }

@@ -1,7 +1,7 @@
 // heapwatch's memwatch half: 'stats' after full GCs, a 'leak' found in a leaking loop, and (as the
 // old heapdump + memwatch recipe did) a snapshot written from the 'leak' handler.
-import { relative } from 'node:path';
 import heapwatch from 'heapwatch';
+import { say } from './progress.mjs';
 
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
@@ -15,10 +15,14 @@ class Session {
 
 /** Resolves once a leak has been reported and the snapshot written (20 s at most). */
 export function run() {
+  say(`A loop adds ~1 MB of Session objects per second and never frees them. One line per 'stats'
+event (after each full GC): the heap that GC kept, memwatch's usage_trend (0 % until the 10th
+full GC: it compares two moving averages), and how many other GCs (scavenges, incremental
+marking steps) ran since the first listener was added.`);
   const onStats = (s) => {
-    console.log(
-      `stats: full GC #${s.num_full_gc} (${s.num_inc_gc} others), heap ${mb(s.current_base)}, ` +
-        `trend ${s.usage_trend}%, pause ${s.pause_ms.toFixed(1)} ms`,
+    say(
+      `  full GC #${s.num_full_gc}: heap kept ${mb(s.current_base)}, usage_trend ${s.usage_trend} %, ` +
+        `${s.num_inc_gc} other GCs so far, pause ${s.pause_ms.toFixed(1)} ms`,
     );
   };
   heapwatch.on('stats', onStats);
@@ -38,17 +42,14 @@ export function run() {
       resolve({ found, sessions: sessions.length });
     };
     const deadline = setTimeout(() => {
-      console.log('no leak reported within 20 s');
+      say('no leak reported within 20 s');
       finish(false);
     }, 20_000);
     const onLeak = (info) => {
-      console.log(`leak: ${info.reason} (growth ${mb(info.growth)}, since ${info.start.toISOString()})`);
+      say(`'leak' event: ${info.reason} (grew ${mb(info.growth)} since ${info.start.toISOString()})`);
       heapwatch.writeSnapshot((err, filename) => {
-        if (err) console.log(`snapshot failed: ${err.message}`);
-        else
-          console.log(
-            `snapshot from the 'leak' handler: ${relative(process.cwd(), filename)} (look for Session)`,
-          );
+        if (err) say(`the snapshot failed: ${err.message}`);
+        else say(`the 'leak' handler wrote ${filename}: look for Session in it`);
       });
       finish(true);
     };

@@ -179,6 +179,15 @@ size_t Headroom(v8::Isolate* isolate) {
   return young < kMin ? kMin : young;
 }
 
+// "64 MB for old objects, 73 MB in use with the young ones": V8's limit (--max-old-space-size)
+// is the old generation's, while the heap in use counts new objects too, so it can be higher.
+std::string LimitInWords(size_t limit, double used) {
+  char buf[120];
+  snprintf(buf, sizeof buf, "%.0f MB for old objects, %.0f MB in use with the young ones",
+           static_cast<double>(limit) / kMB, used / kMB);
+  return buf;
+}
+
 // What a worker gets above its heap once its snapshot is written (see OnNearHeapLimit).
 constexpr size_t kWorkerSlack = 1024 * 1024;
 
@@ -227,9 +236,9 @@ size_t OnNearHeapLimit(void* data, size_t current, size_t initial) {
   size_t result = raised;
   if (short_of != nullptr) {
     fprintf(stderr,
-            "heapwatch: the JavaScript heap reached its limit (%.0f MB in use, limit %.0f MB); not "
-            "writing a snapshot: it needs about %.0f MB of memory and %s %.0f MB%s\n",
-            used / kMB, static_cast<double>(current) / kMB, needed / kMB, short_of, left / kMB,
+            "heapwatch: the JavaScript heap reached its limit (%s); not writing a snapshot: it "
+            "needs about %.0f MB of memory and %s %.0f MB%s\n",
+            LimitInWords(current, used).c_str(), needed / kMB, short_of, left / kMB,
             where.c_str());
     SnapshotResult r;
     r.trigger = "heap-limit";
@@ -243,10 +252,9 @@ size_t OnNearHeapLimit(void* data, size_t current, size_t initial) {
     result = s->main_thread ? current : raised;
   } else {
     fprintf(stderr,
-            "heapwatch: the JavaScript heap reached its limit (%.0f MB in use, limit %.0f MB): "
-            "writing a snapshot before V8 gives up (limit raised by %.0f MB for it)\n",
-            used / kMB, static_cast<double>(current) / kMB,
-            static_cast<double>(raised - current) / kMB);
+            "heapwatch: the JavaScript heap reached its limit (%s): writing a snapshot before V8 "
+            "gives up (limit raised by %.0f MB for it)\n",
+            LimitInWords(current, used).c_str(), static_cast<double>(raised - current) / kMB);
     s->env->snapshots()->WriteUnattended("heap-limit");
     s->taken++;
     // A worker gets one: once this callback is gone, Node's own (added when the worker started)

@@ -50,7 +50,7 @@ describe('heapLimit / oom', () => {
     const wrote = /^heapwatch: wrote (\S+) \(([\d.]+) MB in \d+ ms, heap-limit\)$/m.exec(exit.stderr);
     expect(wrote, exit.stderr).not.toBeNull();
     expect(exit.stderr).toMatch(
-      /^heapwatch: the JavaScript heap reached its limit \(\d+ MB in use, limit 64 MB\): writing a snapshot before V8 gives up/m,
+      /^heapwatch: the JavaScript heap reached its limit \(64 MB for old objects, \d+ MB in use with the young ones\): writing a snapshot before V8 gives up/m,
     );
     expect(exit.stderr.indexOf('JavaScript heap out of memory')).toBeGreaterThan(
       exit.stderr.indexOf('heapwatch: wrote'),
@@ -89,7 +89,7 @@ describe('heapLimit / oom', () => {
     expect(exit.signal ?? exit.code).toMatch(/SIGABRT|134/);
     expect(exit.stderr).toMatch(
       new RegExp(
-        `^heapwatch: the JavaScript heap reached its limit \\(\\d+ MB in use, limit 64 MB\\); not writing a snapshot: it needs about \\d+ MB of memory and the memory cgroup leaves 24 MB \\(${root}/sys/fs/cgroup/memory.max\\)$`,
+        `^heapwatch: the JavaScript heap reached its limit \\(64 MB for old objects, \\d+ MB in use with the young ones\\); not writing a snapshot: it needs about \\d+ MB of memory and the memory cgroup leaves 24 MB \\(${root}/sys/fs/cgroup/memory.max\\)$`,
         'm',
       ),
     );
