@@ -238,8 +238,7 @@ size_t OnNearHeapLimit(void* data, size_t current, size_t initial) {
     fprintf(stderr,
             "heapwatch: the JavaScript heap reached its limit (%s); not writing a snapshot: it "
             "needs about %.0f MB of memory and %s %.0f MB%s\n",
-            LimitInWords(current, used).c_str(), needed / kMB, short_of, left / kMB,
-            where.c_str());
+            LimitInWords(current, used).c_str(), needed / kMB, short_of, left / kMB, where.c_str());
     SnapshotResult r;
     r.trigger = "heap-limit";
     r.needed = needed;
