@@ -645,7 +645,18 @@ async function noCompiler(node, tarball, provesHiding) {
 
 async function asHeapdump(node, tarball) {
   const dir = project('as-heapdump');
-  npmInstall(node, dir, [`heapdump@file:${tarball}`]);
+  const installed = npmInstall(node, dir, [`heapdump@file:${tarball}`]);
+  // Without allowScripts, npm warns once that the install script did not run: the one warning
+  // a package with a source-build fallback cannot avoid. It must name what would run.
+  const warnings = installed.out.split('\n').filter((l) => /^npm warn /.test(l));
+  const listed = warnings.filter((l) => /\((?:install|preinstall|postinstall|prepare): /.test(l));
+  check(
+    'heapdump: npm warns only of the skipped install script, and names it as it is (install: node-gyp-build)',
+    warnings.every((l) => l.startsWith('npm warn install-scripts')) &&
+      listed.length === 1 &&
+      /@\S+ \(install: node-gyp-build\)$/.test(listed[0].trim()),
+    listed[0]?.trim() ?? warnings.join(' | '),
+  );
   const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
   check(
     'heapdump: the one-line dependency is an alias of the tarball',
