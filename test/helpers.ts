@@ -151,9 +151,13 @@ export function start(script: string, options: StartOptions): Child {
       done({ code, signal, stdout, stderr });
     });
   });
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
+  try {
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+  } catch {
+    // Started by a beforeAll hook, outside any test: the timeout above bounds it.
+  }
   const lines = (tag: string) =>
     stdout
       .split('\n')

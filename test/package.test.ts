@@ -195,9 +195,9 @@ describe('package.json', () => {
     expect(pkg.files).toEqual(['dist', 'prebuilds', 'native', 'binding.gyp']);
   });
 
-  test('packing builds the TypeScript and the prebuilds; prepare (git installs) builds the TypeScript', () => {
+  test('packing builds the TypeScript and the prebuilds; no prepare script (npm would list it as an install script)', () => {
     expect(pkg.scripts.prepack).toBe('npm run build:ts && node scripts/prebuild.mjs');
-    expect(pkg.scripts.prepare).toBe('npm run build:ts');
+    expect(pkg.scripts.prepare).toBeUndefined();
     // `prebuild` would be npm's pre-hook of `build`: the script is named build:prebuilds.
     expect(pkg.scripts.prebuild).toBeUndefined();
     expect(pkg.scripts['build:prebuilds']).toBe('node scripts/prebuild.mjs');

@@ -1,6 +1,7 @@
 // heapwatch snapshot <pid>: a busy process answers with a complete file where its run-time
 // settings say; processes that would not answer are left alone, each refusal with its own code.
-import { readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSnapshot, start, tempDir } from '../helpers.js';
@@ -103,6 +104,34 @@ describe('heapwatch snapshot <pid>', () => {
     expect(run.stderr).toMatch(/no snapshot from process \d+ within 2 s/);
     expect(run.stderr).toMatch(/blocked in a system call/);
   });
+
+  it('on a terminal, says what it waits for: the seconds, then the bytes written so far', async () => {
+    const dir = tempDir();
+    const child = target('blocked-big', dir);
+    await child.waitFor('ready');
+    const pid = child.process.pid;
+    // script(1) gives the command a terminal; the target answers once its stdin ends.
+    const cli = spawn(
+      'script',
+      ['-qec', `'${process.execPath}' '${CLI}' snapshot ${pid} --timeout 60s > '${dir}/out'`, '/dev/null'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let screen = '';
+    cli.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      screen += chunk;
+      if (screen.includes(`waiting for process ${pid}'s snapshot (1 s)`)) child.process.stdin!.end();
+    });
+    const status = await new Promise((done) => cli.on('close', done));
+    expect(status, screen).toBe(0);
+    const lines = screen.split(/\r|\n/).map((l) => l.replaceAll('\x1b[K', ''));
+    expect(lines).toContain(`waiting for process ${pid}'s snapshot (1 s)`);
+    // While the target writes, its temporary file shows how far it got.
+    expect(
+      lines.some((l) => /snapshot \(\d+ s, (building the graph|[\d.]+ [KM]iB written)\)$/.test(l)),
+      screen,
+    ).toBe(true);
+    expect(readFileSync(`${dir}/out`, 'utf8')).toMatch(/\.heapsnapshot\n$/);
+  }, 90_000);
 
   it('the process answers and its disk guard refuses: exit 7 with the reason', async () => {
     const dir = tempDir();

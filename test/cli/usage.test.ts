@@ -53,7 +53,7 @@ describe('the heapwatch command line', () => {
     const run = await heapwatch(['sumary', 'x']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
-      /^heapwatch: unknown command "sumary" \(did you mean summary\?\); commands: summary, diff, leaks\n$/,
+      /^heapwatch: unknown command "sumary" \(did you mean summary\?\); commands: snapshot, summary, diff, leaks\n$/,
     );
   });
 

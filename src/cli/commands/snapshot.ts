@@ -9,6 +9,7 @@ import { loadBinding } from '../../binding.js';
 import { duration } from '../../option-values.js';
 import { type ProcessStatus, privateDir, startTimeOf, statusDir } from '../../process-status.js';
 import { type Command, CommandError, EXIT, UsageError } from '../command.js';
+import { formatBytes } from '../progress.js';
 
 /** This command's own exit codes (`heapwatch snapshot --help`). */
 export const SNAPSHOT_EXIT = {
@@ -74,6 +75,16 @@ function catches(pid: number, signal: string): boolean {
   return (
     mask !== undefined && signo !== undefined && ((BigInt(`0x${mask}`) >> BigInt(signo - 1)) & 1n) === 1n
   );
+}
+
+/** Bytes in the process's temporary snapshot file (`.heapwatch-<pid>-<n>.tmp`) while it writes. */
+function writtenSoFar(dir: string, pid: number): number | undefined {
+  const temp = readdirSync(dir).find((f) => f.startsWith(`.heapwatch-${pid}-`) && f.endsWith('.tmp'));
+  try {
+    return temp === undefined ? undefined : statSync(join(dir, temp)).size;
+  } catch {
+    return undefined; // renamed in the meantime: complete
+  }
 }
 
 /** What the process published, from this mount namespace or, in a container, from its own. */
@@ -194,8 +205,18 @@ export const snapshot: Command = {
           'a process blocked in a system call (a synchronous read, say) answers only when it returns; try a longer --timeout',
         );
       }
-      if (drawn && waited > 1000)
-        out.stderr.write(`\rwaiting for process ${pid}'s snapshot (${Math.floor(waited / 1000)} s)`);
+      if (drawn && waited > 1000) {
+        const written = writtenSoFar(dir, pid);
+        const what =
+          written === undefined
+            ? ''
+            : written === 0
+              ? ', building the graph'
+              : `, ${formatBytes(written)} written`;
+        out.stderr.write(
+          `\rwaiting for process ${pid}'s snapshot (${Math.floor(waited / 1000)} s${what})\x1b[K`,
+        );
+      }
       await new Promise((done) => setTimeout(done, 100));
     }
   },
