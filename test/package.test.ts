@@ -210,7 +210,7 @@ describe('package.json', () => {
 
   test('npm test lints the package (publint, attw); .ci/run tests the tarball', () => {
     expect(pkg.scripts.test).toContain('npm run check:package');
-    expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).toMatch(/^npm run test:package$/m);
+    expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).toMatch(/^step npm run test:package$/m);
   });
 
   test('binding.gyp compiles the .cc files native/ ships: all in the addon but the test seams', () => {
