@@ -47,7 +47,6 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("checkTemplate", &Addon::CheckTemplate),
                              InstanceMethod("nameMatches", &Addon::NameMatches),
                              InstanceMethod("writeSnapshot", &Addon::WriteSnapshot),
-                             InstanceMethod("heapLimitTaken", &Addon::HeapLimitTaken),
                              InstanceMethod("watchSignal", &Addon::WatchSignal),
                              InstanceMethod("unwatchSignal", &Addon::UnwatchSignal),
                              InstanceMethod("gc", &Addon::Gc),
@@ -182,11 +181,6 @@ class Addon : public Napi::Addon<Addon> {
     if (info[1].IsString()) path = info[1].As<Napi::String>().Utf8Value();
     std::string dir = info[2].As<Napi::String>().Utf8Value();
     return env_->snapshots()->Write(path, dir, trigger.c_str(), trigger != "api").ToJs(info.Env());
-  }
-
-  // heapLimitTaken() -> how many near-heap-limit snapshots this environment has written.
-  Napi::Value HeapLimitTaken(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), heap_limit::Taken(env_));
   }
 
   // watchSignal(name) -> 0 or a negative libuv error; name is one of facts().signals.

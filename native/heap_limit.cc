@@ -335,10 +335,5 @@ void Disable(Environment* env) {
   if (State* s = Find(env)) Uninstall(s, s->initial);
 }
 
-int Taken(Environment* env) {
-  State* s = Find(env);
-  return s == nullptr ? 0 : s->taken;
-}
-
 }  // namespace heap_limit
 }  // namespace heapwatch

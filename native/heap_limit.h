@@ -50,8 +50,5 @@ void SetRoot(const std::string& root);
 void Enable(Environment* env, int max, bool main_thread);
 void Disable(Environment* env);
 
-// How many snapshots the callback has written in `env` (0 if never enabled).
-int Taken(Environment* env);
-
 }  // namespace heap_limit
 }  // namespace heapwatch

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Prints the public surface of the built package as stable text: every name the CommonJS and ESM
 // entries export at run time, and every exported declaration of dist/index.d.cts and
-// dist/index.d.mts with its members and their types, fully expanded. test/api-surface.test.ts
+// dist/index.d.mts with its members and their types, fully expanded. test/package.test.ts
 // compares it with test/api-surface.txt, so that a change of the public API is a visible diff.
 //
 //   node scripts/api-surface.mjs            print it

@@ -106,7 +106,6 @@ export interface Binding {
   nameMatches(template: string, name: string): boolean;
   /** Without `path`: a generated name in `dir` ('': the configured one). */
   writeSnapshot(trigger: string, path: string | undefined, dir: string): NativeWriteResult;
-  heapLimitTaken(): number;
   /** One of facts().signals; 0 or a negative libuv error. */
   watchSignal(name: string): number;
   unwatchSignal(): void;
@@ -189,10 +188,11 @@ export function prebuildFor(root: string, abi: number): string | undefined {
 
 /** Why loading failed, what was tried and what to do, as a HeapwatchError. */
 export function loadError(root: string, cause: unknown): HeapwatchError {
+  // In the order loadBinding() tries them.
   const tried = [
-    join(root, 'prebuilds', `${process.platform}-${process.arch}`),
     join(root, 'build', 'Release'),
     join(root, 'build', 'Debug'),
+    join(root, 'prebuilds', `${process.platform}-${process.arch}`),
   ].map((dir) => `  ${dir}${existsSync(dir) ? '' : ' (missing)'}`);
   const error = new HeapwatchError(
     'ERR_HEAPWATCH_NATIVE_LOAD',
@@ -213,8 +213,7 @@ export function loadError(root: string, cause: unknown): HeapwatchError {
       '  - after changing Node versions, if heapwatch was built from source: ' +
         '`npm rebuild heapwatch --build-from-source`;',
       '  - to build from source, install python3, make and a C++20 compiler (g++ 10+ or clang 12+),',
-      "    then `npm rebuild heapwatch` (recent npm runs a dependency's install script only when",
-      '    package.json\'s "allowScripts" lists it: `npm install-scripts approve heapwatch`).',
+      '    then `npm rebuild heapwatch`.',
     ].join('\n'),
   );
   (error as Error & { cause?: unknown }).cause = cause;

@@ -108,9 +108,8 @@ describe('the addon loader', () => {
     expect(message).toContain(process.version);
     expect(message).toContain(`${process.platform}-${process.arch}`);
     expect(message).toContain(
-      `Tried:\n  ${join(root, 'prebuilds', `${process.platform}-${process.arch}`)} (missing)`,
+      `Tried:\n  ${join(root, 'build', 'Release')} (missing)\n  ${join(root, 'build', 'Debug')} (missing)\n  ${join(root, 'prebuilds', `${process.platform}-${process.arch}`)} (missing)`,
     );
-    expect(message).toContain(`${join(root, 'build', 'Release')} (missing)`);
     expect(message).toMatch(/Node\.js: 20, 22, 24 and 26/);
     expect(message).toContain('npm rebuild heapwatch');
     expect(message).toMatch(/C\+\+20 compiler/);

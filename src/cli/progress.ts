@@ -1,6 +1,6 @@
 // Progress of a long operation on a terminal: one line, redrawn in place, for steps that run
 // longer than a second; on anything else (a pipe, a file, CI) nothing while it runs and one
-// line at the end. Knows nothing of the command: heapwatch's own snapshot progress uses it too.
+// line at the end. Knows nothing of the command it draws for (analyze.ts gives it the steps).
 
 /** A stream as process.stderr is one: isTTY and columns when it is a terminal. */
 export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
