@@ -4,7 +4,6 @@ import { getSystemErrorName } from 'node:util';
 export type HeapwatchErrorCode =
   | 'ERR_HEAPWATCH_INVALID_ARG'
   | 'ERR_HEAPWATCH_NATIVE_LOAD'
-  | 'ERR_HEAPWATCH_UNSUPPORTED'
   | (string & {});
 
 /**
