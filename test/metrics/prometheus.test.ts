@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, start, tempDir } from './helpers.js';
+import { ROOT, start, tempDir } from '../helpers.js';
 import {
   checkHistogram,
   checkNaming,
@@ -13,7 +13,7 @@ import {
   parseExposition,
   readmeExpressions,
   sampleValue,
-} from './metrics-helpers.js';
+} from './helpers.js';
 
 // The contract, written out here rather than read from src/.
 const FAMILIES: Record<string, string> = {

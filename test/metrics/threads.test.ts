@@ -1,8 +1,8 @@
 // Issue 19: each environment's metrics carry its thread id; node:cluster workers add up through
 // prom-client's AggregatorRegistry.
 import { describe, expect, it } from 'vitest';
-import { start, tempDir } from './helpers.js';
-import { checkHistogram, parseExposition, sampleValue } from './metrics-helpers.js';
+import { start, tempDir } from '../helpers.js';
+import { checkHistogram, parseExposition, sampleValue } from './helpers.js';
 
 const run = (args: string[], cwd: string) =>
   start('metrics-threads.cjs', { cwd, args, nodeArgs: ['--expose-gc'], timeoutMs: 60_000 });

@@ -4,8 +4,8 @@
 // that leaks, gets a signal and runs out of (faked) disk.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { start, tempDir } from './helpers.js';
-import { checkPromQL, fetchText, parseExposition, readmeExpressions } from './metrics-helpers.js';
+import { start, tempDir } from '../helpers.js';
+import { checkPromQL, fetchText, parseExposition, readmeExpressions } from './helpers.js';
 
 // The contract, written out here rather than read from src/: name -> [instrument, unit].
 const INSTRUMENTS: Record<string, [string, string]> = {

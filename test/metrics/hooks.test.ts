@@ -4,9 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { classifySnapshot, SNAPSHOT_CHANNEL } from '../src/metrics/readings.js';
-import { toSnapshotEvent } from '../src/snapshot.js';
-import { heapwatchWith, ROOT, tempDir, testBinding } from './helpers.js';
+import { classifySnapshot, SNAPSHOT_CHANNEL } from '../../src/metrics/readings.js';
+import { toSnapshotEvent } from '../../src/snapshot.js';
+import { heapwatchWith, ROOT, tempDir, testBinding } from '../helpers.js';
 
 /** Runs `body` in a fresh node with the built entries; returns what it printed as JSON. */
 function inChild(body: string): any {
