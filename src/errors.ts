@@ -1,10 +1,7 @@
 import { getSystemErrorName } from 'node:util';
 
 /** Stable codes for errors heapwatch raises itself; I/O errors use the system's name (ENOENT, ...). */
-export type HeapwatchErrorCode =
-  | 'ERR_HEAPWATCH_INVALID_ARG'
-  | 'ERR_HEAPWATCH_NATIVE_LOAD'
-  | (string & {});
+export type HeapwatchErrorCode = 'ERR_HEAPWATCH_INVALID_ARG' | 'ERR_HEAPWATCH_NATIVE_LOAD' | (string & {});
 
 /**
  * The one error class heapwatch throws, rejects with, or passes to callbacks.

@@ -62,7 +62,11 @@ export class Heapwatch extends EventEmitter implements HeapwatchApi {
     const facts = binding.facts();
     this.#binding = binding;
     this.#host = host;
-    this.#ctx = { checkTemplate: (name) => binding.checkTemplate(name), signals: facts.signals };
+    this.#ctx = {
+      checkTemplate: (name) => binding.checkTemplate(name),
+      signals: facts.signals,
+      placeholders: facts.placeholders,
+    };
     const defaults = defaultSettings(facts.defaultName);
     this.#settings = { ...defaults, signal: false }; // nothing is installed yet
     this.#gcEvents = new GcEvents(this, binding, facts.gc, () => this.#settings.leak);

@@ -15,6 +15,8 @@ export interface RuleContext {
   checkTemplate(name: string): string;
   /** The snapshot signals this platform has. */
   signals: readonly string[];
+  /** The name template's placeholders, space-separated (native/snapshot_names.h). */
+  placeholders: string;
 }
 
 /**

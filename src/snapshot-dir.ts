@@ -14,7 +14,7 @@ function checkDir(value: unknown, name: string): SettingsPatch {
 }
 
 function checkName(value: unknown, name: string, ctx: RuleContext): SettingsPatch {
-  const expected = 'a file name template with {pid} {tid} {seq} {date} {trigger} {sec} {usec}';
+  const expected = `a file name template with ${ctx.placeholders}`;
   if (typeof value !== 'string') throw invalidArg(name, expected, value);
   const problem = ctx.checkTemplate(value);
   if (problem) throw invalidArg(name, expected, value, `the template ${problem}`);

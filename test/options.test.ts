@@ -9,7 +9,11 @@ import { testBinding } from './helpers.js';
 
 // The rules ask the addon about templates and signals: the real one.
 const facts = testBinding().facts();
-const ctx: RuleContext = { checkTemplate: (t) => testBinding().checkTemplate(t), signals: facts.signals };
+const ctx: RuleContext = {
+  checkTemplate: (t) => testBinding().checkTemplate(t),
+  signals: facts.signals,
+  placeholders: facts.placeholders,
+};
 const DEFAULTS = defaultSettings(facts.defaultName);
 const parseEnvOptions = (text: string | undefined, warn: (line: string) => void) =>
   parseWith(text, warn, ctx);
