@@ -24,6 +24,7 @@ export function ensurePeers() {
  */
 export const EXTRA_VARIANTS = [
   'heapwatch-addon-only',
+  'node-modules-of-heapwatch',
   'prom-client-loaded',
   'heapwatch-prometheus',
   'opentelemetry-sdk-loaded',

@@ -29,6 +29,11 @@ const setups = {
   none: () => {},
   // Loaded, no listener: separates the cost of loading heapwatch from the cost of its hooks.
   'heapwatch-loaded': () => require('../../dist/index.cjs'),
+  // The Node modules that loading heapwatch loads (worker_threads and the streams under it, v8,
+  // os, diagnostics_channel), without heapwatch: a service has most of them loaded anyway.
+  'node-modules-of-heapwatch': () => {
+    for (const m of ['node:worker_threads', 'node:v8', 'node:os', 'node:diagnostics_channel']) require(m);
+  },
   // Only the addon, none of heapwatch's JavaScript: what its native side costs while unhooked.
   'heapwatch-addon-only': () =>
     process.dlopen(
