@@ -380,14 +380,14 @@ describe('HeapDiff in a child process', () => {
     const list = await fixture<{ what: string; '+': number; size_bytes: number; retainers: string[] }>(
       'heap-diff-list.cjs',
       [],
-      120_000,
+      180_000,
     );
     expect(list.what).toBe('ListNode');
     expect(list['+']).toBe(1_000_000);
     expect(list.size_bytes).toBeGreaterThanOrEqual(1_000_000 * 12);
     // Node 26 reaches the global through its native context: match the end of the path.
     expect(list.retainers[0]).toMatch(/(^|> )global.* > listHead \(property\) > ListNode$/);
-  });
+  }, 200_000);
 
   it("leaves HeapDiff's own objects out when HeapDiffs overlap", async () => {
     // 8 HeapDiffs dropped and 12 made during the diff: their handles must not show.
@@ -428,11 +428,11 @@ describe('HeapDiff in a child process', () => {
       [],
       180_000,
     );
-    // 60 tables of 16 bytes per node were held at the peak; once collected, the memory goes back
+    // 40 tables of 16 bytes per node were held at the peak; once collected, the memory goes back
     // to the system (within the noise of the process's own growth).
-    expect(r.rssGrowthPeak).toBeGreaterThan(30 * 16 * r.nodes);
+    expect(r.rssGrowthPeak).toBeGreaterThan(20 * 16 * r.nodes);
     expect(r.rssGrowthAfter).toBeLessThan(Math.max(16 * 1024 * 1024, 10 * 16 * r.nodes));
-  });
+  }, 200_000);
 
   it.each(['main', 'worker'])(
     'counts none of its own work: 15 diffs around a no-op in a fresh process (%s thread)',

@@ -1,8 +1,8 @@
 // heapwatch snapshot <pid>: a busy process answers with a complete file where its run-time
 // settings say; processes that would not answer are left alone, each refusal with its own code.
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSnapshot, start, tempDir } from '../helpers.js';
 import { CLI, CLI_FIXTURES, heapwatch } from './helpers.js';
@@ -14,6 +14,27 @@ const target = (mode: string, dir: string, options: { testAddon?: boolean } = {}
     timeoutMs: 60_000,
     ...options,
   });
+
+/**
+ * A node binary that another user may run: this one, unless it lives under a private directory
+ * (the Node matrix runs from ~/.cache), else the first other `node` on PATH that can be.
+ */
+function nodeForOthers(): string {
+  const runnable = (file: string) => {
+    for (let p = file; p !== dirname(p); p = dirname(p)) {
+      if ((statSync(p).mode & 0o001) === 0) return false;
+    }
+    return true;
+  };
+  const candidates = [
+    process.execPath,
+    ...execFileSync('which', ['-a', 'node'], { encoding: 'utf8' }).split('\n'),
+  ];
+  const found = candidates.find((c) => c !== '' && runnable(realpathSync(c)));
+  if (found === undefined)
+    throw new Error(`no node binary that another user may run: ${candidates.join(', ')}`);
+  return found;
+}
 
 describe('heapwatch snapshot <pid>', () => {
   it('asks a process busy in JavaScript, with its run-time dir and name, and prints the complete file', async () => {
@@ -85,7 +106,7 @@ describe('heapwatch snapshot <pid>', () => {
     const child = target('busy', dir);
     await child.waitFor('ready');
     const { spawnSync } = await import('node:child_process');
-    const asNobody = spawnSync(process.execPath, [CLI, 'snapshot', String(child.process.pid)], {
+    const asNobody = spawnSync(nodeForOthers(), [CLI, 'snapshot', String(child.process.pid)], {
       uid: 65534,
       gid: 65534,
       encoding: 'utf8',

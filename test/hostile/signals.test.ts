@@ -4,17 +4,21 @@ import { describe, expect, it } from 'vitest';
 import { start, tempDir } from '../helpers.js';
 
 /**
- * Sends SIGUSR2 to the child every `everyMs` until it exits, or until `stopAfterMs` after the
- * child's `@done` line: each signal's failed snapshot is reported on stderr and as an event, so a
+ * Sends SIGUSR2 to the child every `everyMs` until it exits, or until `stop.ms` after the child's
+ * `@<stop.after>` line: each signal's failed snapshot is reported on stderr and as an event, so a
  * storm faster than a loaded machine lets the child handle it keeps its loop busy, as any stream
  * of events would. Returns how many were sent.
  */
-function storm(child: ReturnType<typeof start>, everyMs: number, stopAfterMs = Infinity): Promise<number> {
+function storm(
+  child: ReturnType<typeof start>,
+  everyMs: number,
+  stop: { after: string; ms: number } = { after: '', ms: Infinity },
+): Promise<number> {
   let sent = 0;
-  let doneAt = 0;
+  let seenAt = 0;
   const timer = setInterval(() => {
-    if (child.lines('done').length > 0 && doneAt === 0) doneAt = Date.now();
-    if (doneAt !== 0 && Date.now() - doneAt > stopAfterMs) clearInterval(timer);
+    if (seenAt === 0 && stop.after !== '' && child.lines(stop.after).length > 0) seenAt = Date.now();
+    if (seenAt !== 0 && Date.now() - seenAt > stop.ms) clearInterval(timer);
     else if (child.process.exitCode === null && child.process.signalCode === null) {
       child.process.kill('SIGUSR2');
       sent++;
@@ -44,7 +48,7 @@ describe('the snapshot signal while the process ends', () => {
       });
       await child.waitFor('ready', 30_000);
       // Stormed through its exit on an idle machine; on a loaded one, left to finish after 1 s.
-      const sent = await storm(child, 1, 1000);
+      const sent = await storm(child, 1, { after: 'done', ms: 1000 });
       const exit = await child.exited;
       return { code: exit.code, signal: exit.signal, sent, done: child.lines('done').length };
     });
@@ -74,7 +78,8 @@ describe('the snapshot signal while heapwatch loads', () => {
     const dir = tempDir();
     const child = start('load-under-signals.cjs', { cwd: dir, env: CHEAP, timeoutMs: 60_000 });
     await child.waitFor('guarded', 30_000);
-    const sent = storm(child, 2);
+    // Through the load and past @end; on a loaded machine, left to finish 1 s after @end.
+    const sent = storm(child, 2, { after: 'end', ms: 1000 });
     expect(await child.exited).toMatchObject({ code: 0, signal: null });
     expect(child.lines('loaded')).toHaveLength(1);
     expect(child.lines('end')).toHaveLength(1);
