@@ -1,5 +1,7 @@
 // The command line of one subcommand, checked against its options: `--name VALUE`,
 // `--name=VALUE`, flags, and the positional arguments, with an error that names what is wrong.
+
+import { suggest } from '../option-values.js';
 import type { Command, OptionSpec } from './command.js';
 import { UsageError } from './command.js';
 
@@ -13,34 +15,6 @@ export const COMMON_OPTIONS: OptionSpec[] = [
 export interface Parsed {
   args: string[];
   options: Record<string, unknown>;
-}
-
-/** The closest known name within two edits, for "did you mean". */
-function suggest(name: string, known: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const d = distance(name, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
 }
 
 export function parseArgs(command: Command, argv: string[]): Parsed {
