@@ -17,6 +17,7 @@ import {
   GC_DURATION_BUCKETS,
   type GcType,
   isBucketList,
+  rejectUnknownOptions,
   SNAPSHOT_DURATION_BUCKETS,
   SNAPSHOT_SIZE_BUCKETS,
   THREAD_ID,
@@ -78,15 +79,7 @@ function validate(options: unknown): { meter: Meter; gcDurationBuckets: number[]
     gcDurationBuckets = GC_DURATION_BUCKETS,
     ...rest
   } = options as Record<string, any>;
-  const unknown = Object.keys(rest);
-  if (unknown.length > 0) {
-    throw invalidArg(
-      'options',
-      'an object with meter, meterProvider or gcDurationBuckets',
-      options,
-      `unknown option \`${unknown[0]}\``,
-    );
-  }
+  rejectUnknownOptions(rest, options, 'meter, meterProvider or gcDurationBuckets');
   if (meter !== undefined && meterProvider !== undefined) {
     throw invalidArg('options', 'either `meter` or `meterProvider`, not both', options);
   }

@@ -11,6 +11,7 @@ import {
   type GcType,
   isBucketList,
   type Readings,
+  rejectUnknownOptions,
   SNAPSHOT_DURATION_BUCKETS,
   SNAPSHOT_SIZE_BUCKETS,
   THREAD_ID,
@@ -65,15 +66,7 @@ function validate(options: unknown): Required<PrometheusMetricsOptions> {
     gcDurationBuckets = GC_DURATION_BUCKETS,
     ...rest
   } = options as Record<string, any>;
-  const unknown = Object.keys(rest);
-  if (unknown.length > 0) {
-    throw invalidArg(
-      'options',
-      'an object with register, labels or gcDurationBuckets',
-      options,
-      `unknown option \`${unknown[0]}\``,
-    );
-  }
+  rejectUnknownOptions(rest, options, 'register, labels or gcDurationBuckets');
   if (
     typeof register !== 'object' ||
     register === null ||

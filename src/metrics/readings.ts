@@ -3,6 +3,7 @@
 // the heap is walked at collection time (the heap was measured by V8 at the last GC).
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { threadId } from 'node:worker_threads';
+import { invalidArg } from '../errors.js';
 
 import type heapwatch = require('../index.cjs');
 
@@ -151,4 +152,11 @@ export function isBucketList(value: unknown): value is number[] {
     value.length > 0 &&
     value.every((b, i) => typeof b === 'number' && Number.isFinite(b) && (i === 0 || b > value[i - 1]))
   );
+}
+
+/** Throws, naming the first, when `rest` (what destructuring left) holds options nobody knows. */
+export function rejectUnknownOptions(rest: object, options: unknown, known: string): void {
+  const [unknown] = Object.keys(rest);
+  if (unknown !== undefined)
+    throw invalidArg('options', `an object with ${known}`, options, `unknown option \`${unknown}\``);
 }

@@ -5,25 +5,9 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers.js';
-import { heapwatch, knownHeap } from './helpers.js';
+import { heapwatch, knownHeap, SNAPSHOT_META } from './helpers.js';
 
-const META = {
-  node_fields: ['type', 'name', 'id', 'self_size', 'edge_count', 'detachedness'],
-  node_types: [
-    ['hidden', 'array', 'string', 'object', 'synthetic'],
-    'string',
-    'number',
-    'number',
-    'number',
-    'number',
-  ],
-  edge_fields: ['type', 'name_or_index', 'to_node'],
-  edge_types: [
-    ['context', 'element', 'property', 'internal', 'hidden', 'shortcut', 'weak'],
-    'string_or_number',
-    'node',
-  ],
-};
+const META = SNAPSHOT_META;
 
 /** A tiny snapshot: root -> Thing; pieces can be replaced to break it. */
 function snapshot(

@@ -4,7 +4,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { tempDir } from '../helpers.js';
-import { CLI, heapwatch } from './helpers.js';
+import { CLI, heapwatch, SNAPSHOT_META } from './helpers.js';
 
 const LINKS = 1_000_000;
 const SELF = 32;
@@ -12,23 +12,7 @@ const SELF = 32;
 /** root -> Link 0 -> Link 1 -> ... -> Link 999,999, each 32 bytes, written without V8. */
 function writeList(file: string, LINKS = 1_000_000) {
   const fd = openSync(file, 'w');
-  const meta = {
-    node_fields: ['type', 'name', 'id', 'self_size', 'edge_count', 'detachedness'],
-    node_types: [
-      ['hidden', 'array', 'string', 'object', 'synthetic'],
-      'string',
-      'number',
-      'number',
-      'number',
-      'number',
-    ],
-    edge_fields: ['type', 'name_or_index', 'to_node'],
-    edge_types: [
-      ['context', 'element', 'property', 'internal', 'hidden', 'shortcut', 'weak'],
-      'string_or_number',
-      'node',
-    ],
-  };
+  const meta = SNAPSHOT_META;
   writeSync(
     fd,
     `{"snapshot":${JSON.stringify({ meta, node_count: LINKS + 1, edge_count: LINKS })},\n"nodes":[4,0,1,0,1,0`,

@@ -13,6 +13,25 @@ export const knownHeap = (major: number) => join(CLI_FIXTURES, `node${major}.hea
 
 export type Run = Exit;
 
+/** The `meta` of a V8 snapshot's header (Node 20's), for snapshots written by hand. */
+export const SNAPSHOT_META = {
+  node_fields: ['type', 'name', 'id', 'self_size', 'edge_count', 'detachedness'],
+  node_types: [
+    ['hidden', 'array', 'string', 'object', 'synthetic'],
+    'string',
+    'number',
+    'number',
+    'number',
+    'number',
+  ],
+  edge_fields: ['type', 'name_or_index', 'to_node'],
+  edge_types: [
+    ['context', 'element', 'property', 'internal', 'hidden', 'shortcut', 'weak'],
+    'string_or_number',
+    'node',
+  ],
+};
+
 /** Runs `node [nodeArgs] script args` to its end, through the tests' one runner (../helpers.ts). */
 export function runNode(
   script: string,
