@@ -445,15 +445,21 @@ describe('HeapDiff in a child process', () => {
       );
       expect(r.where).toBe(where);
       // Within 256 bytes, the first diff included (its JavaScript is compiled before its first
-      // snapshot), and not biased either way. One exception, not solved: on Node 24 and 26, V8 compiles
-      // the warmed-up functions' baseline code on a background thread (concurrent Sparkplug), and
-      // in about half the runs it is installed during the first diff, as ~39 Code objects
-      // (6.9 KB); with --no-concurrent-sparkplug it never is. That diff may hold only Code.
-      const [first, ...rest] = r.sizes;
-      const late = Number(process.versions.node.split('.')[0]) >= 24 && first! >= 256;
-      expect(Math.abs(first!), JSON.stringify(r)).toBeLessThan(late ? 8192 : 256);
-      if (late) for (const g of r.groups[0]!) expect(g, JSON.stringify(r)).toMatch(/^Code /);
-      for (const size of rest) expect(Math.abs(size), JSON.stringify(r)).toBeLessThan(256);
+      // snapshot), and not biased either way. One exception, not solved: on Node 24 and 26, V8
+      // compiles functions that have run often enough (heapwatch's and the program's) to baseline
+      // code on a background thread (concurrent Sparkplug, in batches) and installs that code when
+      // it is ready, which can be between a diff's two snapshots: ~40 Code objects (6-7 KB), seen
+      // in the first diff in about half the runs and, more rarely, in a later one (the 10th, when
+      // the functions that shape end()'s result get hot). With --no-concurrent-sparkplug it never
+      // is. Such a diff may hold only Code, and only one diff after the first.
+      const jit = Number(process.versions.node.split('.')[0]) >= 24;
+      const late = r.sizes.flatMap((size, i) => (Math.abs(size) >= 256 ? [i] : []));
+      expect(late.length, JSON.stringify(r)).toBeLessThanOrEqual(jit ? 2 : 0);
+      expect(late.filter((i) => i > 0).length, JSON.stringify(r)).toBeLessThanOrEqual(1);
+      for (const i of late) {
+        expect(r.sizes[i], JSON.stringify(r)).toBeLessThan(8192);
+        for (const g of r.groups[i]!) expect(g, JSON.stringify(r)).toMatch(/^Code \+\d+ -\d+ /);
+      }
       expect(r.sizes.filter((s) => s === 0).length, JSON.stringify(r)).toBeGreaterThanOrEqual(8);
       // What is left is the test program's own code being compiled (V8's JIT), never an object,
       // array, string or native of heapwatch's.
