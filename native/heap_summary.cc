@@ -145,13 +145,98 @@ void AddOwnHandle(v8::Isolate* isolate, const Node* heap_diff, std::vector<uint3
   }
 }
 
-// Both readers end alike: HeapDiff's own objects out of the rows and the totals, rows by id.
+// V8's machine code for a function (V8 12 on: Node 22 and later): a Code object, whose first edge
+// is its instruction stream, whose first edge leads back to it. V8 compiles it when it chooses, on
+// Node 24 and 26 on a background thread, and installs it at any moment, between a diff's two
+// snapshots too; it says nothing of what the program allocated. So both readers leave it out like
+// HeapDiff's own objects: the Code object, its instruction stream and the parts only they hold
+// (offset and position tables, deoptimization data, relocation info, the CodeWrapper). The
+// function's BytecodeArray, the Maps and the objects embedded in the code are shared and stay.
+// Builtins (no instruction stream edge) and the functions themselves stay too.
+//
+// View: the snapshot's nodes as N (Kind, Id, Name, ChildCount, ChildKind, ChildName, ChildTo).
+// Only the first edge of each code node is read until one matches: no strings for the others.
+template <class View, class N>
+void AddMachineCode(const View& v, N code, std::vector<uint32_t>* out) {
+  if (v.ChildCount(code) == 0 || v.ChildKind(code, 0) != EdgeKind::kInternal) return;
+  N stream = v.ChildTo(code, 0);
+  if (v.Kind(stream) != NodeKind::kCode || v.ChildCount(stream) == 0 ||
+      v.ChildKind(stream, 0) != EdgeKind::kInternal || v.ChildTo(stream, 0) != code ||
+      v.ChildName(code, 0) != "instruction_stream") {
+    return;
+  }
+  out->push_back(v.Id(code));
+  out->push_back(v.Id(stream));
+  for (uint32_t k = 1; k < v.ChildCount(code); k++) {
+    EdgeKind kind = v.ChildKind(code, k);
+    N to = v.ChildTo(code, k);
+    bool part = false;
+    if (kind == EdgeKind::kHidden) {
+      part = v.Name(to) == "system / CodeWrapper";
+    } else if (kind == EdgeKind::kInternal) {
+      std::string_view name = v.ChildName(code, k);
+      part = name == "bytecode_offset_table" || name == "source_position_table" ||
+             name == "deoptimization_data";
+    }
+    if (part) out->push_back(v.Id(to));
+  }
+  for (uint32_t k = 1; k < v.ChildCount(stream); k++) {
+    if (v.ChildKind(stream, k) == EdgeKind::kInternal &&
+        v.ChildName(stream, k) == "relocation_info") {
+      out->push_back(v.Id(v.ChildTo(stream, k)));
+    }
+  }
+}
+
+// A live snapshot's nodes for AddMachineCode. Inside the caller's HandleScope.
+class LiveView {
+ public:
+  explicit LiveView(v8::Isolate* isolate) : isolate_(isolate) {}
+  NodeKind Kind(const Node* n) const { return KindFromV8(n->GetType()); }
+  uint32_t Id(const Node* n) const { return n->GetId(); }
+  std::string_view Name(const Node* n) const { return Utf8(isolate_, n->GetName(), &buf_); }
+  uint32_t ChildCount(const Node* n) const { return static_cast<uint32_t>(n->GetChildrenCount()); }
+  EdgeKind ChildKind(const Node* n, uint32_t k) const {
+    return EdgeKindFromV8(n->GetChild(static_cast<int>(k))->GetType());
+  }
+  const Node* ChildTo(const Node* n, uint32_t k) const {
+    return n->GetChild(static_cast<int>(k))->GetToNode();
+  }
+  std::string_view ChildName(const Node* n, uint32_t k) const {
+    v8::Local<v8::Value> name = n->GetChild(static_cast<int>(k))->GetName();
+    return name->IsString() ? Utf8(isolate_, name.As<v8::String>(), &buf_) : std::string_view();
+  }
+
+ private:
+  v8::Isolate* isolate_;
+  mutable std::string buf_;
+};
+
+// A snapshot file's graph for AddMachineCode: nodes by index.
+class GraphView {
+ public:
+  explicit GraphView(const HeapGraph& graph) : g_(graph) {}
+  NodeKind Kind(uint32_t n) const { return g_.Kind(n); }
+  uint32_t Id(uint32_t n) const { return g_.Id(n); }
+  std::string_view Name(uint32_t n) const { return g_.Name(n); }
+  uint32_t ChildCount(uint32_t n) const { return g_.FirstEdge(n + 1) - g_.FirstEdge(n); }
+  EdgeKind ChildKind(uint32_t n, uint32_t k) const { return g_.EdgeKindOf(g_.FirstEdge(n) + k); }
+  uint32_t ChildTo(uint32_t n, uint32_t k) const { return g_.EdgeTo(g_.FirstEdge(n) + k); }
+  std::string_view ChildName(uint32_t n, uint32_t k) const {
+    return g_.EdgeName(g_.FirstEdge(n) + k);
+  }
+
+ private:
+  const HeapGraph& g_;
+};
+
+// Both readers end alike: what `left_out` names out of the rows and the totals, rows by id.
 void FinishSummary(HeapSummary* out) {
-  std::sort(out->own_ids.begin(), out->own_ids.end());
-  if (!out->own_ids.empty()) {
-    // A handle may have been read before its HeapDiff: drop it now.
+  std::sort(out->left_out.begin(), out->left_out.end());
+  if (!out->left_out.empty()) {
+    // What is left out may have been read before what names it: drop it now.
     auto own = [out](const SummaryRow& row) {
-      return std::binary_search(out->own_ids.begin(), out->own_ids.end(), row.id);
+      return std::binary_search(out->left_out.begin(), out->left_out.end(), row.id);
     };
     for (const SummaryRow& row : out->rows) {
       if (own(row)) out->size_bytes -= row.self_size;
@@ -227,11 +312,12 @@ void SummaryOfGraph(const HeapGraph& graph, GroupNames* names, HeapSummary* out)
   const uint32_t count = graph.node_count();
   out->nodes = count;
   out->rows.clear();
-  out->own_ids.clear();
+  out->left_out.clear();
   out->rows.reserve(count);
   out->size_bytes = 0;
   // Objects share a few thousand names: intern each name once.
   std::vector<uint32_t> group_of_name(graph.strings().count(), UINT32_MAX);
+  GraphView view(graph);
   for (uint32_t n = 0; n < count; n++) {
     NodeKind kind = graph.Kind(n);
     uint32_t group;
@@ -243,14 +329,15 @@ void SummaryOfGraph(const HeapGraph& graph, GroupNames* names, HeapSummary* out)
       group = GroupOf(kind, graph.Name(n), names);
     }
     if (group == GroupNames::kOwn) {
-      out->own_ids.push_back(graph.Id(n));
+      out->left_out.push_back(graph.Id(n));
       for (uint32_t e = graph.FirstEdge(n); e < graph.FirstEdge(n + 1); e++) {
         if (HasStringName(graph.EdgeKindOf(e)) && graph.EdgeName(e) == "#handle") {
-          out->own_ids.push_back(graph.Id(graph.EdgeTo(e)));
+          out->left_out.push_back(graph.Id(graph.EdgeTo(e)));
         }
       }
       continue;
     }
+    if (group == GroupNames::kCode) AddMachineCode(view, n, &out->left_out);
     uint64_t size = graph.SelfSize(n);
     out->rows.push_back({graph.Id(n), group, size});
     out->size_bytes += size;
@@ -301,10 +388,11 @@ void ReadSummary(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot, GroupNa
   const int count = snapshot->GetNodesCount();
   out->nodes = count;
   out->rows.clear();
-  out->own_ids.clear();
+  out->left_out.clear();
   out->rows.reserve(static_cast<size_t>(count));
   out->size_bytes = 0;
   std::string buf;
+  LiveView view(isolate);
   for (int start = 0; start < count; start += kBatch) {
     v8::HandleScope scope(isolate);
     const int end = std::min(count, start + kBatch);
@@ -312,10 +400,11 @@ void ReadSummary(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot, GroupNa
       const Node* node = snapshot->GetNode(i);
       uint32_t group = GroupOfNode(isolate, node, names, &buf);
       if (group == GroupNames::kOwn) {
-        out->own_ids.push_back(node->GetId());
-        AddOwnHandle(isolate, node, &out->own_ids, &buf);
+        out->left_out.push_back(node->GetId());
+        AddOwnHandle(isolate, node, &out->left_out, &buf);
         continue;
       }
+      if (group == GroupNames::kCode) AddMachineCode(view, node, &out->left_out);
       uint64_t size = node->GetShallowSize();
       out->rows.push_back({node->GetId(), group, size});
       out->size_bytes += size;

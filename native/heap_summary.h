@@ -81,15 +81,15 @@ struct SummaryRow {
 
 // The compact table of one snapshot.
 struct HeapSummary {
-  std::vector<SummaryRow> rows;   // sorted by id; HeapDiff's own objects left out
-  std::vector<uint32_t> own_ids;  // sorted: the ids of HeapDiff's own objects
-  double nodes = 0;               // the snapshot's node count, as memwatch reported it
-  uint64_t size_bytes = 0;        // total self size of the rows
-  double time_ms = 0;             // wall-clock time of the snapshot, ms since the epoch
+  std::vector<SummaryRow> rows;    // sorted by id; what `left_out` names is not here
+  std::vector<uint32_t> left_out;  // sorted: HeapDiff's own objects and V8's machine code
+  double nodes = 0;                // the snapshot's node count, as memwatch reported it
+  uint64_t size_bytes = 0;         // total self size of the rows
+  double time_ms = 0;              // wall-clock time of the snapshot, ms since the epoch
 
   size_t ByteSize() const {
     return sizeof(*this) + rows.capacity() * sizeof(SummaryRow) +
-           own_ids.capacity() * sizeof(uint32_t);
+           left_out.capacity() * sizeof(uint32_t);
   }
 };
 
@@ -232,9 +232,9 @@ std::vector<std::vector<std::string>> FindRetainerPaths(const G& graph, const Gr
         return needed > 0;
       },
       [&](uint32_t node) {
-        // HeapDiff's own: not a retainer of anything the user made.
-        return !after.own_ids.empty() &&
-               std::binary_search(after.own_ids.begin(), after.own_ids.end(), graph.Id(node));
+        // HeapDiff's own, or machine code: not a retainer of anything the user made.
+        return !after.left_out.empty() &&
+               std::binary_search(after.left_out.begin(), after.left_out.end(), graph.Id(node));
       });
   for (size_t t = 0; t < targets.size(); t++) {
     std::vector<std::string> rendered;

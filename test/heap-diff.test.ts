@@ -444,20 +444,17 @@ describe('HeapDiff in a child process', () => {
         [where],
       );
       expect(r.where).toBe(where);
-      // Within 256 bytes, the first diff included (its JavaScript is compiled before its first
-      // snapshot), and not biased either way. One exception, not solved: on Node 24 and 26, V8
-      // compiles functions that have run often enough (heapwatch's and the program's) to baseline
-      // code on a background thread (concurrent Sparkplug, in batches) and installs that code when
-      // it is ready, which can be between a diff's two snapshots: ~40 Code objects (6-7 KB), seen
-      // in the first diff in about half the runs and, more rarely, in a later one (the 10th, when
-      // the functions that shape end()'s result get hot). With --no-concurrent-sparkplug it never
-      // is. Such a diff may hold only Code, and only one diff after the first.
+      // Within 256 bytes, the first diff included: heapwatch's JavaScript is compiled before the
+      // first snapshot, and the machine code V8 installs between two snapshots is left out. One
+      // exception, not solved: on Node 24 and 26, when V8 installs the baseline code it compiled
+      // on a background thread (concurrent Sparkplug), it may free a few older objects of the
+      // functions concerned; seen in 4 of 32 runs, at the 10th diff, -224 to -696 bytes, listed as
+      // Code only. With --no-concurrent-sparkplug it never is.
       const jit = Number(process.versions.node.split('.')[0]) >= 24;
       const late = r.sizes.flatMap((size, i) => (Math.abs(size) >= 256 ? [i] : []));
       expect(late.length, JSON.stringify(r)).toBeLessThanOrEqual(jit ? 2 : 0);
-      expect(late.filter((i) => i > 0).length, JSON.stringify(r)).toBeLessThanOrEqual(1);
       for (const i of late) {
-        expect(r.sizes[i], JSON.stringify(r)).toBeLessThan(8192);
+        expect(Math.abs(r.sizes[i]!), JSON.stringify(r)).toBeLessThan(2048);
         for (const g of r.groups[i]!) expect(g, JSON.stringify(r)).toMatch(/^Code \+\d+ -\d+ /);
       }
       expect(r.sizes.filter((s) => s === 0).length, JSON.stringify(r)).toBeGreaterThanOrEqual(8);
