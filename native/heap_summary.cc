@@ -212,24 +212,6 @@ class LiveView {
   mutable std::string buf_;
 };
 
-// A snapshot file's graph for AddMachineCode: nodes by index.
-class GraphView {
- public:
-  explicit GraphView(const HeapGraph& graph) : g_(graph) {}
-  NodeKind Kind(uint32_t n) const { return g_.Kind(n); }
-  uint32_t Id(uint32_t n) const { return g_.Id(n); }
-  std::string_view Name(uint32_t n) const { return g_.Name(n); }
-  uint32_t ChildCount(uint32_t n) const { return g_.FirstEdge(n + 1) - g_.FirstEdge(n); }
-  EdgeKind ChildKind(uint32_t n, uint32_t k) const { return g_.EdgeKindOf(g_.FirstEdge(n) + k); }
-  uint32_t ChildTo(uint32_t n, uint32_t k) const { return g_.EdgeTo(g_.FirstEdge(n) + k); }
-  std::string_view ChildName(uint32_t n, uint32_t k) const {
-    return g_.EdgeName(g_.FirstEdge(n) + k);
-  }
-
- private:
-  const HeapGraph& g_;
-};
-
 // Both readers end alike: what `left_out` names out of the rows and the totals, rows by id.
 void FinishSummary(HeapSummary* out) {
   std::sort(out->left_out.begin(), out->left_out.end());
@@ -317,7 +299,7 @@ void SummaryOfGraph(const HeapGraph& graph, GroupNames* names, HeapSummary* out)
   out->size_bytes = 0;
   // Objects share a few thousand names: intern each name once.
   std::vector<uint32_t> group_of_name(graph.strings().count(), UINT32_MAX);
-  GraphView view(graph);
+  HeapGraphPaths view(graph);  // retainer_paths.h: the file graph's adapter
   for (uint32_t n = 0; n < count; n++) {
     NodeKind kind = graph.Kind(n);
     uint32_t group;

@@ -148,6 +148,9 @@ class HeapGraphPaths {
   uint32_t ChildCount(uint32_t n) const { return g_.FirstEdge(n + 1) - g_.FirstEdge(n); }
   EdgeKind ChildKind(uint32_t n, uint32_t k) const { return g_.EdgeKindOf(g_.FirstEdge(n) + k); }
   uint32_t ChildTo(uint32_t n, uint32_t k) const { return g_.EdgeTo(g_.FirstEdge(n) + k); }
+  std::string_view ChildName(uint32_t n, uint32_t k) const {
+    return g_.EdgeName(g_.FirstEdge(n) + k);
+  }
   std::string ChildLabel(uint32_t n, uint32_t k) const {
     uint32_t e = g_.FirstEdge(n) + k;
     return EdgeLabel(g_.EdgeKindOf(e), g_.EdgeName(e), g_.EdgeNameOrIndex(e));
