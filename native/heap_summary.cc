@@ -188,7 +188,9 @@ void AddMachineCode(const View& v, N code, std::vector<uint32_t>* out) {
   }
 }
 
-// A live snapshot's nodes for AddMachineCode. Inside the caller's HandleScope.
+// A live snapshot's nodes for AddMachineCode, by pointer: V8SnapshotPaths (above) answers the same
+// questions by index, but builds an id index of the whole snapshot first, which the reader does
+// not need. Inside the caller's HandleScope.
 class LiveView {
  public:
   explicit LiveView(v8::Isolate* isolate) : isolate_(isolate) {}
@@ -217,13 +219,13 @@ void FinishSummary(HeapSummary* out) {
   std::sort(out->left_out.begin(), out->left_out.end());
   if (!out->left_out.empty()) {
     // What is left out may have been read before what names it: drop it now.
-    auto own = [out](const SummaryRow& row) {
+    auto dropped = [out](const SummaryRow& row) {
       return std::binary_search(out->left_out.begin(), out->left_out.end(), row.id);
     };
     for (const SummaryRow& row : out->rows) {
-      if (own(row)) out->size_bytes -= row.self_size;
+      if (dropped(row)) out->size_bytes -= row.self_size;
     }
-    out->rows.erase(std::remove_if(out->rows.begin(), out->rows.end(), own), out->rows.end());
+    out->rows.erase(std::remove_if(out->rows.begin(), out->rows.end(), dropped), out->rows.end());
   }
   std::sort(out->rows.begin(), out->rows.end(),
             [](const SummaryRow& a, const SummaryRow& b) { return a.id < b.id; });
