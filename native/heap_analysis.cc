@@ -304,7 +304,7 @@ bool DiffFiles(const std::string& before, const std::string& after, const Analys
   Report(progress, 1);
   out->lineage = LineageOf(out->before, out->after);
   if (std::string_view(out->lineage.verdict) != "same") return true;
-  out->diff = DiffSummaries(out->before, out->after, out->names.size());
+  out->diff = DiffSummaries(&out->before, &out->after, out->names.size());
   if (options.retainers > 0) {
     out->targets = GrowthTargets(out->diff, out->names, options.retainers);
     HeapGraphPaths adapter(graph);

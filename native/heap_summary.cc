@@ -145,20 +145,38 @@ void AddOwnHandle(v8::Isolate* isolate, const Node* heap_diff, std::vector<uint3
   }
 }
 
+// The arrays V8 makes for one piece of optimized code's deoptimization data (Node 22: the
+// translation and the literals; 24 and 26: those, the protected literals and a function wrapper).
+// Its other children are shared: the Map, the functions inlined.
+bool DeoptimizationPart(std::string_view name) {
+  return name == "(code deopt data)" || name == "system / WeakFixedArray" ||
+         name == "system / TrustedByteArray" || name == "system / TrustedWeakFixedArray" ||
+         name == "system / ProtectedFixedArray" || name == "system / SharedFunctionInfoWrapper";
+}
+
 // V8's machine code for a function (V8 12 on: Node 22 and later): a Code object, whose first edge
 // is its instruction stream, whose first edge leads back to it. V8 compiles it when it chooses, on
 // Node 24 and 26 on a background thread, and installs it at any moment, between a diff's two
 // snapshots too; it says nothing of what the program allocated. So both readers leave it out like
 // HeapDiff's own objects: the Code object, its instruction stream and the parts only they hold
-// (offset and position tables, deoptimization data, relocation info, the CodeWrapper). The
-// function's BytecodeArray, the Maps and the objects embedded in the code are shared and stay.
-// Builtins (no instruction stream edge) and the functions themselves stay too.
+// (offset and position tables, deoptimization data and its arrays, relocation info, the
+// CodeWrapper). The function's BytecodeArray, the Maps and the objects embedded in the code are
+// shared and stay. Builtins (no instruction stream edge) and the functions themselves stay too.
+// So does a stream a background thread has allocated and not yet finished: a nameless code node
+// holding only its map and its relocation info, left out with the latter.
 //
 // View: the snapshot's nodes as N (Kind, Id, Name, ChildCount, ChildKind, ChildName, ChildTo).
-// Only the first edge of each code node is read until one matches: no strings for the others.
+// Only the first edges of each code node are read until one matches: no strings for the others.
 template <class View, class N>
 void AddMachineCode(const View& v, N code, std::vector<uint32_t>* out) {
   if (v.ChildCount(code) == 0 || v.ChildKind(code, 0) != EdgeKind::kInternal) return;
+  if (v.ChildCount(code) == 2 && v.ChildKind(code, 1) == EdgeKind::kHidden &&
+      v.Name(code).empty() && v.ChildName(code, 0) == "map" &&
+      v.Name(v.ChildTo(code, 1)) == "system / TrustedByteArray") {
+    out->push_back(v.Id(code));  // an unfinished instruction stream
+    out->push_back(v.Id(v.ChildTo(code, 1)));
+    return;
+  }
   N stream = v.ChildTo(code, 0);
   if (v.Kind(stream) != NodeKind::kCode || v.ChildCount(stream) == 0 ||
       v.ChildKind(stream, 0) != EdgeKind::kInternal || v.ChildTo(stream, 0) != code ||
@@ -170,15 +188,22 @@ void AddMachineCode(const View& v, N code, std::vector<uint32_t>* out) {
   for (uint32_t k = 1; k < v.ChildCount(code); k++) {
     EdgeKind kind = v.ChildKind(code, k);
     N to = v.ChildTo(code, k);
-    bool part = false;
     if (kind == EdgeKind::kHidden) {
-      part = v.Name(to) == "system / CodeWrapper";
-    } else if (kind == EdgeKind::kInternal) {
-      std::string_view name = v.ChildName(code, k);
-      part = name == "bytecode_offset_table" || name == "source_position_table" ||
-             name == "deoptimization_data";
+      if (v.Name(to) == "system / CodeWrapper") out->push_back(v.Id(to));
+      continue;
     }
-    if (part) out->push_back(v.Id(to));
+    if (kind != EdgeKind::kInternal) continue;
+    std::string_view name = v.ChildName(code, k);
+    if (name == "bytecode_offset_table" || name == "source_position_table") {
+      out->push_back(v.Id(to));
+    } else if (name == "deoptimization_data") {
+      out->push_back(v.Id(to));
+      for (uint32_t j = 0; j < v.ChildCount(to); j++) {
+        if (v.ChildKind(to, j) == EdgeKind::kHidden && DeoptimizationPart(v.Name(v.ChildTo(to, j)))) {
+          out->push_back(v.Id(v.ChildTo(to, j)));
+        }
+      }
+    }
   }
   for (uint32_t k = 1; k < v.ChildCount(stream); k++) {
     if (v.ChildKind(stream, k) == EdgeKind::kInternal &&
@@ -214,19 +239,23 @@ class LiveView {
   mutable std::string buf_;
 };
 
+// Takes the rows whose id `ids` (sorted) names out of the table and its total.
+void DropRows(const std::vector<uint32_t>& ids, HeapSummary* out) {
+  if (ids.empty()) return;
+  auto dropped = [&ids](const SummaryRow& row) {
+    return std::binary_search(ids.begin(), ids.end(), row.id);
+  };
+  for (const SummaryRow& row : out->rows) {
+    if (dropped(row)) out->size_bytes -= row.self_size;
+  }
+  out->rows.erase(std::remove_if(out->rows.begin(), out->rows.end(), dropped), out->rows.end());
+}
+
 // Both readers end alike: what `left_out` names out of the rows and the totals, rows by id.
 void FinishSummary(HeapSummary* out) {
   std::sort(out->left_out.begin(), out->left_out.end());
-  if (!out->left_out.empty()) {
-    // What is left out may have been read before what names it: drop it now.
-    auto dropped = [out](const SummaryRow& row) {
-      return std::binary_search(out->left_out.begin(), out->left_out.end(), row.id);
-    };
-    for (const SummaryRow& row : out->rows) {
-      if (dropped(row)) out->size_bytes -= row.self_size;
-    }
-    out->rows.erase(std::remove_if(out->rows.begin(), out->rows.end(), dropped), out->rows.end());
-  }
+  // What is left out may have been read before what names it: drop it now.
+  DropRows(out->left_out, out);
   std::sort(out->rows.begin(), out->rows.end(),
             [](const SummaryRow& a, const SummaryRow& b) { return a.id < b.id; });
 }
@@ -414,12 +443,17 @@ void PairNativeRows(SummaryDiff* diff) {
 
 }  // namespace
 
-SummaryDiff DiffSummaries(const HeapSummary& before, const HeapSummary& after,
-                          uint32_t group_count) {
+SummaryDiff DiffSummaries(HeapSummary* before, HeapSummary* after, uint32_t group_count) {
+  // What one table leaves out, the other leaves out too: an object may be seen as machine code in
+  // one snapshot only (an instruction stream V8 compiled on another thread is in the first
+  // snapshot before the Code object that names it is installed), and counted in the other it
+  // would read as freed or allocated.
+  DropRows(after->left_out, before);
+  DropRows(before->left_out, after);
   SummaryDiff diff;
   diff.groups.resize(group_count);
-  auto a = before.rows.begin(), a_end = before.rows.end();
-  auto b = after.rows.begin(), b_end = after.rows.end();
+  auto a = before->rows.begin(), a_end = before->rows.end();
+  auto b = after->rows.begin(), b_end = after->rows.end();
   while (a != a_end || b != b_end) {
     if (b == b_end || (a != a_end && a->id < b->id)) {
       GroupChange& g = diff.groups[a->group];
@@ -558,7 +592,7 @@ Napi::Value HeapDiffEnd(Environment* env, const Napi::CallbackInfo& info) {
   {
     ScopedSnapshot snapshot(env);
     ReadSummary(env->isolate(), snapshot.get(), &state->names, &after);
-    diff = DiffSummaries(state->before, after, state->names.size());
+    diff = DiffSummaries(&state->before, &after, state->names.size());
     if (retainers > 0) {
       targets = GrowthTargets(diff, state->names, retainers);
       v8::HandleScope scope(env->isolate());

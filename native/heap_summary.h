@@ -129,9 +129,9 @@ void ReadSummary(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot, GroupNa
 void SummaryOfGraph(const HeapGraph& graph, GroupNames* names, HeapSummary* out);
 
 // Matches the rows of two tables by id: in `after` only = allocated, in `before` only = freed.
-// Native rows left unmatched are paired off (Node's get new ids in every snapshot).
-SummaryDiff DiffSummaries(const HeapSummary& before, const HeapSummary& after,
-                          uint32_t group_count);
+// First drops from each table (rows and total) what the other leaves out. Native rows left
+// unmatched are paired off (Node's get new ids in every snapshot).
+SummaryDiff DiffSummaries(HeapSummary* before, HeapSummary* after, uint32_t group_count);
 
 // For each group in `targets`, up to `per_group` paths from the snapshot's root to objects of
 // that group that are in `after` but not in `before`, shortest first, as text (retainer_paths.h):

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HeapDiffResult } from '../../src/types.js';
 import { tempDir } from '../helpers.js';
-import { CLI_FIXTURES, heapwatch, knownHeap, runNode } from './helpers.js';
+import { CLI_FIXTURES, heapwatch, knownHeap, runNode, SNAPSHOT_META, writeJson } from './helpers.js';
 
 // Keep V8 from compiling anything between the two snapshots of a moment (heap-diff-files.cjs).
 const STEADY = [
@@ -116,6 +116,120 @@ describe('heapwatch diff', () => {
     expect(versions.code).toBe(1);
     expect(versions.stderr).toMatch(/do not come from one process/);
   }, 120_000);
+
+  it("leaves V8's machine code out, also where it is one in one file only", async () => {
+    const dir = tempDir();
+    const types = [
+      'hidden',
+      'array',
+      'string',
+      'object',
+      'code',
+      'closure',
+      'regexp',
+      'number',
+      'native',
+      'synthetic',
+    ];
+    const edgeTypes = SNAPSHOT_META.edge_types[0] as string[];
+    const meta = { ...SNAPSHOT_META, node_types: [types, ...SNAPSHOT_META.node_types.slice(1)] };
+    type Node = [
+      type: string,
+      name: string,
+      id: number,
+      size: number,
+      edges: [string, string | number, number][],
+    ];
+    /** Writes a snapshot of `nodes` (edges: type, name or index, id of the node they lead to). */
+    const file = (name: string, nodes: Node[]) => {
+      const strings = [''];
+      const str = (x: string) => (strings.includes(x) ? strings.indexOf(x) : strings.push(x) - 1);
+      const at = new Map(nodes.map(([, , id], i) => [id, i * 6]));
+      const edges = nodes.flatMap(([, , , , es]) =>
+        es.flatMap(([t, n, to]) => [edgeTypes.indexOf(t), typeof n === 'number' ? n : str(n), at.get(to)!]),
+      );
+      const flat = nodes.flatMap(([t, n, id, size, es]) => [
+        types.indexOf(t),
+        str(n),
+        id,
+        size,
+        es.length,
+        0,
+      ]);
+      const path = join(dir, name);
+      writeJson(path, {
+        snapshot: { meta, node_count: nodes.length, edge_count: edges.length / 3 },
+        nodes: flat,
+        edges,
+        strings,
+      });
+      return path;
+    };
+    const root = (ids: number[]): Node => ['synthetic', '', 1, 0, ids.map((id, i) => ['element', i, id])];
+    const thing: Node = ['object', 'Thing', 3, 32, []];
+    const fn: Node = ['code', 'f', 9, 40, []]; // a function's metadata: shared, it stays
+    const map: Node = ['hidden', 'system / Map', 11, 40, []];
+    // Node 24 and 26 compile on a background thread. The first file has an instruction stream
+    // whose Code object is not installed yet (nameless, no edges)...
+    const before = file('before.heapsnapshot', [
+      root([3, 9, 11, 5]),
+      thing,
+      fn,
+      map,
+      ['code', '', 5, 256, []],
+    ]);
+    const after = file('after.heapsnapshot', [
+      root([3, 9, 11, 5, 7, 13, 17]),
+      thing,
+      fn,
+      map,
+      // ...which the second has, each one's first edge leading to the other;
+      ['code', '(instruction stream for g)', 5, 256, [['internal', 'code', 7]]],
+      ['code', '(code for g)', 7, 96, [['internal', 'instruction_stream', 5]]],
+      // a stream allocated and not yet filled in: its map and its relocation info only;
+      [
+        'code',
+        '',
+        13,
+        512,
+        [
+          ['internal', 'map', 11],
+          ['hidden', 0, 15],
+        ],
+      ],
+      ['hidden', 'system / TrustedByteArray', 15, 64, []],
+      // optimized code, whose deoptimization data holds its own arrays and the function inlined.
+      [
+        'code',
+        '(code)',
+        17,
+        96,
+        [
+          ['internal', 'instruction_stream', 19],
+          ['internal', 'deoptimization_data', 21],
+        ],
+      ],
+      ['code', '', 19, 1024, [['internal', 'code', 17]]],
+      [
+        'hidden',
+        'system / ProtectedFixedArray',
+        21,
+        376,
+        [
+          ['internal', 'map', 11],
+          ['hidden', 0, 23],
+          ['hidden', 1, 9],
+        ],
+      ],
+      ['code', 'system / TrustedByteArray', 23, 200, []],
+    ]);
+    const run = await heapwatch(['diff', before, after, '--json', '--quiet']);
+    expect(run.code, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout) as HeapDiffResult;
+    expect(r.change).toMatchObject({ size_bytes: 0, freed_nodes: 0, allocated_nodes: 0, details: [] });
+    // Thing, f and the Map on both sides.
+    expect([r.before.size_bytes, r.after.size_bytes]).toEqual([112, 112]);
+  }, 60_000);
 
   it('says which file is older when they are given the wrong way round', async () => {
     const dir = tempDir();
