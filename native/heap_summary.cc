@@ -147,7 +147,8 @@ void AddOwnHandle(v8::Isolate* isolate, const Node* heap_diff, std::vector<uint3
 
 // The arrays V8 makes for one piece of optimized code's deoptimization data (Node 22: the
 // translation and the literals; 24 and 26: those, the protected literals and a function wrapper).
-// Its other children are shared: the Map, the functions inlined.
+// Its other children are shared: the Map, the functions inlined. (An empty TrustedByteArray they
+// all share is left out too; it is never freed, so no diff changes by it.)
 bool DeoptimizationPart(std::string_view name) {
   return name == "(code deopt data)" || name == "system / WeakFixedArray" ||
          name == "system / TrustedByteArray" || name == "system / TrustedWeakFixedArray" ||
@@ -199,7 +200,8 @@ void AddMachineCode(const View& v, N code, std::vector<uint32_t>* out) {
     } else if (name == "deoptimization_data") {
       out->push_back(v.Id(to));
       for (uint32_t j = 0; j < v.ChildCount(to); j++) {
-        if (v.ChildKind(to, j) == EdgeKind::kHidden && DeoptimizationPart(v.Name(v.ChildTo(to, j)))) {
+        if (v.ChildKind(to, j) == EdgeKind::kHidden &&
+            DeoptimizationPart(v.Name(v.ChildTo(to, j)))) {
           out->push_back(v.Id(v.ChildTo(to, j)));
         }
       }
